@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The project's test command (README, second command; CI runs exactly this through .ci/run).
+# It does its own set-up on a fresh clone: installs the test servers from npm and the reference
+# Python SDK from PyPI, runs every check in every feature combination, and stops what it started.
+# The Rust tests start and stop their servers themselves, on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+started=$(date +%s)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+
+step "install the test servers (npm ci)"
+for dir in tests/op tests/pdp; do
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
+if [ -x scripts/setup-authpi.sh ]; then
+  step "install the reference Python SDK for the differential scope test"
+  scripts/setup-authpi.sh
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+combos=("" "blocking" "async" "blocking,async")
+for features in "${combos[@]}"; do
+  step "cargo clippy --all-targets [features: ${features:-none}]"
+  cargo clippy --all-targets --no-default-features --features "$features" -- -D warnings
+done
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+
+step "mixed-mode program: one library with blocking, another with async, both clients in one process"
+cp Cargo.lock tests/mixed-mode/Cargo.lock
+CARGO_TARGET_DIR="$PWD/target" cargo run --quiet --manifest-path tests/mixed-mode/Cargo.toml
+
+if [ -f tests/pdp/check.mjs ]; then
+  step "policy decision point: the project's policies against real Cerbos"
+  node tests/pdp/check.mjs
+fi
+if [ -f tests/op/selftest.mjs ]; then
+  step "OpenID provider: self-test of the project's test provider"
+  node tests/op/selftest.mjs
+fi
+
+for features in "${combos[@]}"; do
+  step "cargo test [features: ${features:-none}]"
+  cargo test --no-default-features --features "$features" 2>&1 | tee -a "$log"
+done
+
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+step "done in $(( $(date +%s) - started ))s"
+echo "${passed} passed, ${failed} failed"

@@ -1,0 +1,172 @@
+//! # idpkit
+//!
+//! Identity and access in one dependency: sign users in with OpenID Connect, authenticate
+//! services, and decide who may do what. Every client comes twice, from one source: a
+//! **blocking** client over [ureq](https://docs.rs/ureq) and an **async** client over
+//! [reqwest](https://docs.rs/reqwest), both usable in the same program.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
+//! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
+//!
+//! The features are additive: enable both and both clients work side by side, even when two
+//! different libraries in one build each enable one. With neither, the pure modules still build:
+//! [`scope`] (scope evaluation), [`discovery`] and [`http`] (request building and response
+//! parsing), the [`Error`] type.
+//!
+//! Both TLS stacks use rustls with the aws-lc-rs crypto provider and the platform's certificate
+//! verifier.
+//!
+//! ## Blocking
+//!
+//! ```no_run
+//! # #[cfg(feature = "blocking")]
+//! # fn run() -> Result<(), idpkit::Error> {
+//! let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app")?;
+//! println!("authorize at {}", client.metadata().authorization_endpoint);
+//! # Ok(()) }
+//! ```
+//!
+//! The blocking client must not be called from inside an async runtime's worker thread: it would
+//! block that thread. Use the async client there, or `spawn_blocking`.
+//!
+//! ## Async
+//!
+//! ```no_run
+//! # #[cfg(feature = "async")]
+//! # async fn run() -> Result<(), idpkit::Error> {
+//! let client = idpkit::IdpClient::discover("https://login.example.com", "my-app").await?;
+//! println!("authorize at {}", client.metadata().authorization_endpoint);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Errors
+//!
+//! One [`Error`] type for both modes; [`Error::kind`] says what happened, [`Error::status`],
+//! [`Error::oauth`] and [`Error::is_retryable`] answer the usual questions. Secrets (client
+//! secrets, tokens) never appear in any `Debug` or `Display`.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+pub mod discovery;
+mod error;
+pub mod http;
+pub mod scope;
+#[cfg(any(feature = "blocking", feature = "async"))]
+pub mod transport;
+
+pub use config::{ClientSecret, Clock};
+pub use discovery::{Issuer, ProviderMetadata};
+pub use error::{
+    BODY_EXCERPT_LEN, Error, ErrorKind, OAuthError, OAuthErrorCode, Result, TokenValidationError,
+};
+
+/// The blocking client: the shared client code compiled as plain functions over
+/// [`UreqHttp`](crate::transport::UreqHttp). The same names as [`asynch`], so
+/// `use idpkit::blocking as idp;` and `use idpkit::asynch as idp;` are interchangeable.
+///
+/// Do not call it from inside an async runtime's worker thread.
+///
+/// ```no_run
+/// use idpkit::blocking as idp;
+/// # fn run() -> Result<(), idpkit::Error> {
+/// let client = idp::IdpClient::discover("https://login.example.com", "my-app")?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "blocking")]
+#[path = "shared"]
+pub mod blocking {
+    use maybe_async::must_be_sync as maybe_async;
+
+    /// The transport this mode uses unless given another.
+    pub type DefaultHttp = crate::transport::UreqHttp;
+
+    fn default_http() -> crate::Result<DefaultHttp> {
+        Ok(DefaultHttp::new())
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod client;
+    #[allow(clippy::duplicate_mod)]
+    mod transport;
+
+    pub use client::{IdpClient, IdpClientBuilder};
+    pub use transport::HttpClient;
+
+    impl HttpClient for crate::transport::UreqHttp {
+        fn send(
+            &self,
+            request: crate::http::HttpRequest,
+        ) -> crate::Result<crate::http::HttpResponse> {
+            self.execute(request)
+        }
+    }
+}
+
+/// The async client: the shared client code compiled as `async fn`s over
+/// [`ReqwestHttp`](crate::transport::ReqwestHttp). The same names as [`blocking`].
+///
+/// Futures are `Send`; any executor works, but reqwest needs a Tokio runtime.
+///
+/// ```no_run
+/// use idpkit::asynch as idp;
+/// # async fn run() -> Result<(), idpkit::Error> {
+/// let client = idp::IdpClient::discover("https://login.example.com", "my-app").await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "async")]
+#[path = "shared"]
+pub mod asynch {
+    use maybe_async::must_be_async as maybe_async;
+
+    /// The transport this mode uses unless given another.
+    pub type DefaultHttp = crate::transport::ReqwestHttp;
+
+    fn default_http() -> crate::Result<DefaultHttp> {
+        DefaultHttp::new()
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod client;
+    #[allow(clippy::duplicate_mod)]
+    mod transport;
+
+    pub use client::{IdpClient, IdpClientBuilder};
+    pub use transport::HttpClient;
+
+    impl HttpClient for crate::transport::ReqwestHttp {
+        async fn send(
+            &self,
+            request: crate::http::HttpRequest,
+        ) -> crate::Result<crate::http::HttpResponse> {
+            self.execute(request).await
+        }
+    }
+}
+
+/// The async OpenID Connect client (the reference SDK's `IdpClient`).
+#[cfg(feature = "async")]
+pub use asynch::IdpClient;
+
+/// The blocking OpenID Connect client (the reference SDK's `IdpClientSync`).
+#[cfg(feature = "blocking")]
+pub use blocking::IdpClient as IdpClientSync;
+
+#[cfg(test)]
+mod assert_impls {
+    #[allow(dead_code)]
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[allow(dead_code)]
+    fn all() {
+        assert_send_sync::<crate::Error>();
+        #[cfg(feature = "blocking")]
+        assert_send_sync::<crate::IdpClientSync>();
+        #[cfg(feature = "async")]
+        assert_send_sync::<crate::IdpClient>();
+    }
+}

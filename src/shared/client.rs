@@ -1,0 +1,335 @@
+//! The OpenID Connect client of this mode. One source, compiled twice (see `transport.rs`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::transport::{HttpClient, call};
+use super::{DefaultHttp, default_http, maybe_async};
+use crate::config::{ClientConfig, ClientSecret, Clock, Settings};
+use crate::discovery::{
+    Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response,
+};
+use crate::error::Result;
+
+/// An OpenID Connect client for one provider and one registered client.
+///
+/// Cheap to clone (the state is shared behind an `Arc`) and `Send + Sync`: build it once and
+/// share it. `H` is the transport; leave it at its default unless you brought your own with
+/// [`IdpClientBuilder::http_client`].
+///
+/// ```no_run
+/// # #[cfg(feature = "async")]
+/// # async fn run() -> Result<(), idpkit::Error> {
+/// let client = idpkit::IdpClient::discover("https://login.example.com", "my-app").await?;
+/// println!("token endpoint: {:?}", client.metadata().token_endpoint);
+/// # Ok(()) }
+/// # #[cfg(feature = "blocking")]
+/// # fn run_blocking() -> Result<(), idpkit::Error> {
+/// let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app")?;
+/// println!("token endpoint: {:?}", client.metadata().token_endpoint);
+/// # Ok(()) }
+/// ```
+pub struct IdpClient<H = DefaultHttp> {
+    inner: Arc<Inner<H>>,
+}
+
+struct Inner<H> {
+    http: H,
+    config: ClientConfig,
+    metadata: ProviderMetadata,
+}
+
+impl<H> Clone for IdpClient<H> {
+    fn clone(&self) -> Self {
+        IdpClient {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H> fmt::Debug for IdpClient<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdpClient")
+            .field("issuer", &self.inner.config.issuer.as_str())
+            .field("client_id", &self.inner.config.client_id)
+            .field("client_secret", &self.inner.config.client_secret)
+            .field("limits", &self.inner.config.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+#[maybe_async]
+impl IdpClient<DefaultHttp> {
+    /// Discovers the provider at `issuer` and returns a client for `client_id`, with every
+    /// other setting at its default. Shorthand for
+    /// `IdpClient::builder(issuer, client_id).discover()`.
+    ///
+    /// # Errors
+    ///
+    /// As [`IdpClientBuilder::discover`].
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run() -> Result<(), idpkit::Error> {
+    /// let client = idpkit::IdpClient::discover("https://login.example.com", "my-app").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover(issuer: &str, client_id: &str) -> Result<Self> {
+        Self::builder(issuer, client_id).discover().await
+    }
+
+    /// A builder for a client of `issuer` with the id `client_id`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use std::time::Duration;
+    /// let builder = idpkit::IdpClientSync::builder("https://login.example.com", "my-app")
+    ///     .timeout(Duration::from_secs(5));
+    /// # }
+    /// ```
+    pub fn builder(issuer: impl Into<String>, client_id: impl Into<String>) -> IdpClientBuilder {
+        IdpClientBuilder {
+            settings: Settings::new(issuer.into(), client_id.into()),
+            http: HttpChoice::Default(default_http),
+        }
+    }
+}
+
+impl<H> IdpClient<H> {
+    /// The provider's metadata.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app").unwrap();
+    /// println!("{}", client.metadata().authorization_endpoint);
+    /// # }
+    /// ```
+    pub fn metadata(&self) -> &ProviderMetadata {
+        &self.inner.metadata
+    }
+
+    /// The configured issuer.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app").unwrap();
+    /// assert_eq!(client.issuer().as_str(), "https://login.example.com");
+    /// # }
+    /// ```
+    pub fn issuer(&self) -> &Issuer {
+        &self.inner.config.issuer
+    }
+
+    /// The client id.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app").unwrap();
+    /// assert_eq!(client.client_id(), "my-app");
+    /// # }
+    /// ```
+    pub fn client_id(&self) -> &str {
+        &self.inner.config.client_id
+    }
+
+    /// The transport.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::discover("https://login.example.com", "my-app").unwrap();
+    /// let _agent: &ureq::Agent = client.http_client().agent();
+    /// # }
+    /// ```
+    pub fn http_client(&self) -> &H {
+        &self.inner.http
+    }
+}
+
+/// How the builder will get its transport.
+enum HttpChoice<H> {
+    /// Make the mode's default transport when building.
+    Default(fn() -> Result<H>),
+    /// Use this one.
+    Given(H),
+}
+
+/// Builds an [`IdpClient`]. Setters never fail; every check happens in
+/// [`discover`](Self::discover) / [`build_with_metadata`](Self::build_with_metadata), which
+/// return [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting.
+///
+/// ```
+/// # #[cfg(feature = "async")] {
+/// use std::time::Duration;
+/// let builder = idpkit::IdpClient::builder("https://login.example.com", "my-app")
+///     .client_secret("s3cr3t")
+///     .timeout(Duration::from_secs(3))
+///     .max_response_bytes(256 * 1024);
+/// # }
+/// ```
+#[must_use]
+pub struct IdpClientBuilder<H = DefaultHttp> {
+    settings: Settings,
+    http: HttpChoice<H>,
+}
+
+impl<H> fmt::Debug for IdpClientBuilder<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdpClientBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+#[maybe_async]
+impl<H: HttpClient> IdpClientBuilder<H> {
+    /// Uses this transport instead of the default one: your own configured
+    /// `reqwest::Client` / `ureq::Agent` (through
+    /// [`ReqwestHttp::from`](crate::transport::ReqwestHttp) /
+    /// [`UreqHttp::from`](crate::transport::UreqHttp)) or any [`HttpClient`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .http_client(idpkit::transport::UreqHttp::from(agent));
+    /// # }
+    /// ```
+    pub fn http_client<H2: HttpClient>(self, http: H2) -> IdpClientBuilder<H2> {
+        IdpClientBuilder {
+            settings: self.settings,
+            http: HttpChoice::Given(http),
+        }
+    }
+
+    /// The client secret, for a confidential client.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").client_secret("s3cr3t");
+    /// # }
+    /// ```
+    pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.settings.client_secret = Some(secret.into());
+        self
+    }
+
+    /// The timeout of each request, from connecting to the last byte (default 10 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .timeout(std::time::Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.limits.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 1 MiB).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").max_response_bytes(64 * 1024);
+    /// # }
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.settings.limits.max_response_bytes = limit;
+        self
+    }
+
+    /// The clock (default: the system clock).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .clock(idpkit::Clock::new(std::time::SystemTime::now));
+    /// # }
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.settings.clock = clock;
+        self
+    }
+
+    fn into_parts(self) -> Result<(ClientConfig, H)> {
+        let config = self.settings.validate()?;
+        let http = match self.http {
+            HttpChoice::Default(make) => make()?,
+            HttpChoice::Given(http) => http,
+        };
+        Ok((config, http))
+    }
+
+    /// Fetches the provider's metadata from `{issuer}/.well-known/openid-configuration`, checks
+    /// that its `issuer` equals the configured one exactly and that its endpoints are https
+    /// (http only on loopback), and returns the client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting (an `http://` issuer
+    /// outside loopback, an empty client id, …); [`ErrorKind::Transport`](crate::ErrorKind::Transport),
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) or
+    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge) when fetching fails;
+    /// [`ErrorKind::Status`](crate::ErrorKind::Status) for a non-2xx answer;
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) for anything but
+    /// a metadata document; [`ErrorKind::IssuerMismatch`](crate::ErrorKind::IssuerMismatch).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> Result<(), idpkit::Error> {
+    /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "my-app")
+    ///     .timeout(std::time::Duration::from_secs(3))
+    ///     .discover()?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover(self) -> Result<IdpClient<H>> {
+        let (config, http) = self.into_parts()?;
+        let request = build_discovery_request(&config.issuer, config.limits)?;
+        let response = call(&http, request).await?;
+        let metadata = parse_discovery_response(&config.issuer, response, config.clock.now())?;
+        Ok(IdpClient::from_parts(http, config, metadata))
+    }
+
+    /// Builds the client from metadata given by hand, for a provider without discovery. The
+    /// metadata is checked as a discovered document would be.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting;
+    /// [`ErrorKind::IssuerMismatch`](crate::ErrorKind::IssuerMismatch) or
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) for metadata that
+    /// fails [`ProviderMetadata::validate`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let metadata: idpkit::ProviderMetadata = serde_json::from_value(serde_json::json!({
+    ///     "issuer": "https://op.example",
+    ///     "authorization_endpoint": "https://op.example/authorize",
+    ///     "token_endpoint": "https://op.example/token",
+    ///     "jwks_uri": "https://op.example/jwks",
+    /// })).unwrap();
+    /// let client = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .build_with_metadata(metadata)
+    ///     .unwrap();
+    /// assert_eq!(client.metadata().jwks_uri, "https://op.example/jwks");
+    /// # }
+    /// ```
+    pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<IdpClient<H>> {
+        let (config, http) = self.into_parts()?;
+        metadata.validate(&config.issuer)?;
+        Ok(IdpClient::from_parts(http, config, metadata))
+    }
+}
+
+impl<H> IdpClient<H> {
+    fn from_parts(http: H, config: ClientConfig, metadata: ProviderMetadata) -> Self {
+        IdpClient {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                metadata,
+            }),
+        }
+    }
+}
