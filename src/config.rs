@@ -6,58 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::discovery::Issuer;
+use crate::secret::ClientSecret;
 use crate::error::{Error, Result};
 use crate::http::RequestLimits;
-
-/// A client secret. Its `Debug` prints `ClientSecret([redacted])` and it has no `Display`, so it
-/// cannot end up in a log line by accident; [`expose_secret`](Self::expose_secret) is the one
-/// way to read it.
-///
-/// ```
-/// let secret = idpkit::ClientSecret::new("s3cr3t");
-/// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
-/// assert_eq!(secret.expose_secret(), "s3cr3t");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct ClientSecret(String);
-
-impl ClientSecret {
-    /// Wraps a secret.
-    ///
-    /// ```
-    /// let secret = idpkit::ClientSecret::new(String::from("s3cr3t"));
-    /// ```
-    pub fn new(secret: impl Into<String>) -> Self {
-        ClientSecret(secret.into())
-    }
-
-    /// The secret itself, for sending it where it belongs.
-    ///
-    /// ```
-    /// assert_eq!(idpkit::ClientSecret::new("x").expose_secret(), "x");
-    /// ```
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClientSecret([redacted])")
-    }
-}
-
-impl From<&str> for ClientSecret {
-    fn from(s: &str) -> Self {
-        ClientSecret::new(s)
-    }
-}
-
-impl From<String> for ClientSecret {
-    fn from(s: String) -> Self {
-        ClientSecret::new(s)
-    }
-}
 
 /// The source of the current time. Defaults to the system clock; tests pass a fixed one. Pure
 /// code takes the time as an argument and never reads a clock itself.

@@ -99,6 +99,35 @@ pub enum ErrorKind {
         /// The issuer in the provider's answer.
         actual: String,
     },
+    /// The authorization callback's `state` is missing or differs from the one stored with the
+    /// request (CSRF or a mixed-up session; RFC 6749 §10.12, RFC 9700 §4.7).
+    #[error("the callback's state does not match the authorization request")]
+    StateMismatch,
+    /// The authorization callback's `iss` (RFC 9207) is not the configured issuer, or is missing
+    /// although the provider promised it (`authorization_response_iss_parameter_supported`): a
+    /// possible mix-up attack.
+    #[error("the callback's issuer {actual:?} is not the configured issuer {expected:?}")]
+    CallbackIssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// The `iss` parameter of the callback, if any.
+        actual: Option<String>,
+    },
+    /// The authorization callback lacks a parameter it must have (`code`).
+    #[error("the callback has no `{0}` parameter")]
+    MissingCallbackParameter(&'static str),
+    /// The access token has expired and cannot be refreshed (no refresh token, or automatic
+    /// refresh is off).
+    #[error("the access token has expired and cannot be refreshed")]
+    TokenExpired,
+    /// A refreshed ID token or a userinfo response names another subject than the session's.
+    #[error("subject mismatch: expected {expected:?}, got {actual:?}")]
+    SubjectMismatch {
+        /// The session's subject.
+        expected: String,
+        /// The subject in the new answer.
+        actual: String,
+    },
     /// A response could not be understood: wrong content type, not JSON, or JSON of the wrong
     /// shape. Says what was expected and where parsing failed, never the payload itself.
     #[error("malformed response: expected {expected}: {problem}")]

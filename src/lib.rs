@@ -56,10 +56,12 @@ pub mod discovery;
 mod error;
 pub mod http;
 pub mod scope;
+mod secret;
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub mod transport;
 
-pub use config::{ClientSecret, Clock};
+pub use config::Clock;
+pub use secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
 pub use discovery::{Issuer, ProviderMetadata};
 pub use error::{
     BODY_EXCERPT_LEN, Error, ErrorKind, OAuthError, OAuthErrorCode, Result, TokenValidationError,

@@ -1,10 +1,22 @@
 //! Discovery and the transport's fault handling, in both modes. Each behaviour is written once
 //! in `modes/discovery.rs` and compiled here as blocking and as async code; the mock set-up
-//! (mockito) stays outside the shared async bodies.
+//! (mockito) stays outside the shared async bodies. The happy path also runs against the real
+//! provider (node-oidc-provider), started once for this test binary.
+
+#[path = "support/op.rs"]
+mod op;
+
+/// The test provider shared by this binary's tests. Never dropped: when the process exits, the
+/// provider sees its stdin close and exits too.
+fn provider() -> &'static op::TestOp {
+    static OP: std::sync::OnceLock<op::TestOp> = std::sync::OnceLock::new();
+    OP.get_or_init(|| op::TestOp::start().expect("start the test OpenID Provider"))
+}
 
 #[cfg(feature = "blocking")]
 #[path = "modes"]
 mod blocking {
+    use super::provider;
     use idpkit::blocking as idp;
     use maybe_async::must_be_sync as maybe_async;
 
@@ -28,6 +40,7 @@ mod blocking {
 #[cfg(feature = "async")]
 #[path = "modes"]
 mod asynch {
+    use super::provider;
     use idpkit::asynch as idp;
     use maybe_async::must_be_async as maybe_async;
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::transport::{HttpClient, call};
 use super::{DefaultHttp, default_http, maybe_async};
-use crate::config::{ClientConfig, ClientSecret, Clock, Settings};
+use crate::ClientSecret;
+use crate::config::{ClientConfig, Clock, Settings};
 use crate::discovery::{
     Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response,
 };

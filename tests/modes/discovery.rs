@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use idpkit::http::{HttpRequest, HttpResponse, RequestLimits, USER_AGENT_VALUE};
 use idpkit::{ErrorKind, Result};
 
-use super::{idp, maybe_async, users_own_transport};
+use super::{idp, maybe_async, provider, users_own_transport};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -92,6 +92,44 @@ fn discovers_a_good_document_with_one_request() {
     assert_eq!(m.id_token_signing_alg_values_supported, ["RS256", "ES256"]);
     assert!(m.authorization_response_iss_parameter_supported);
     assert_eq!(m.additional["x_vendor_extension"]["kept"], true);
+}
+
+#[test]
+fn discovers_the_real_provider() {
+    let op = provider();
+    let client = run!(discover_default(&op.issuer)).expect("discovery");
+    let m = client.metadata();
+    assert_eq!(m.issuer, op.issuer);
+    assert_eq!(m.jwks_uri, op.ready["endpoints"]["jwks"].as_str().unwrap());
+    assert_eq!(
+        m.token_endpoint.as_deref(),
+        op.ready["endpoints"]["token"].as_str()
+    );
+    assert_eq!(
+        m.end_session_endpoint.as_deref(),
+        op.ready["endpoints"]["end_session"].as_str()
+    );
+    assert!(m.introspection_endpoint.is_some());
+    assert!(m.revocation_endpoint.is_some());
+    assert!(m.code_challenge_methods_supported.iter().any(|c| c == "S256"));
+    assert!(m.id_token_signing_alg_values_supported.iter().any(|a| a == "RS256"));
+    assert!(!m.id_token_signing_alg_values_supported.iter().any(|a| a == "none"));
+    assert!(m.authorization_response_iss_parameter_supported);
+}
+
+#[test]
+fn the_real_provider_fails_discovery_for_another_issuer_spelling() {
+    // The provider answers for 127.0.0.1; asked as "localhost" the issuer differs and the
+    // metadata must not be used.
+    let op = provider();
+    let other = op.issuer.replace("127.0.0.1", "localhost");
+    match kind_of(run!(discover_default(&other))) {
+        ErrorKind::IssuerMismatch { expected, actual } => {
+            assert_eq!(expected, other);
+            assert_eq!(actual, op.issuer);
+        }
+        k => panic!("{k:?}"),
+    }
 }
 
 #[test]
