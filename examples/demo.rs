@@ -17,7 +17,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = client.metadata();
     println!("   issuer checked: {}", m.issuer);
     println!("   authorization endpoint: {}", m.authorization_endpoint);
-    println!("   token endpoint: {}", m.token_endpoint.as_deref().unwrap_or("-"));
+    println!(
+        "   token endpoint: {}",
+        m.token_endpoint.as_deref().unwrap_or("-")
+    );
     println!("   JWKS: {}", m.jwks_uri);
     println!(
         "   ID-token algorithms: {}",

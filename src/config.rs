@@ -5,10 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use jsonwebtoken::Algorithm;
+
 use crate::discovery::Issuer;
-use crate::secret::ClientSecret;
 use crate::error::{Error, Result};
 use crate::http::RequestLimits;
+use crate::secret::ClientSecret;
+use crate::token::AuthMethod;
 
 /// The source of the current time. Defaults to the system clock; tests pass a fixed one. Pure
 /// code takes the time as an argument and never reads a clock itself.
@@ -62,8 +65,39 @@ pub(crate) struct Settings {
     pub(crate) issuer: String,
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<ClientSecret>,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) auth_method: Option<AuthMethod>,
+    pub(crate) rp: RelyingPartySettings,
     pub(crate) limits: RequestLimits,
     pub(crate) clock: Clock,
+}
+
+/// The relying party's policy knobs, with their defaults.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
+#[derive(Debug, Clone)]
+pub(crate) struct RelyingPartySettings {
+    /// Refresh sessions automatically when their access token is about to expire.
+    pub(crate) auto_refresh: bool,
+    /// How long before expiry a session refreshes.
+    pub(crate) refresh_buffer: Duration,
+    /// Clock leeway for `exp` / `iat`.
+    pub(crate) leeway: Duration,
+    /// ID-token algorithms; `None` = from the provider's metadata.
+    pub(crate) algorithms: Option<Vec<Algorithm>>,
+    /// The floor between two JWKS refetches caused by unknown key ids.
+    pub(crate) jwks_refetch_interval: Duration,
+}
+
+impl Default for RelyingPartySettings {
+    fn default() -> Self {
+        RelyingPartySettings {
+            auto_refresh: true,
+            refresh_buffer: Duration::from_secs(60),
+            leeway: Duration::from_secs(30),
+            algorithms: None,
+            jwks_refetch_interval: Duration::from_secs(30),
+        }
+    }
 }
 
 #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
@@ -73,6 +107,9 @@ impl Settings {
             issuer,
             client_id,
             client_secret: None,
+            redirect_uri: None,
+            auth_method: None,
+            rp: RelyingPartySettings::default(),
             limits: RequestLimits::default(),
             clock: Clock::default(),
         }
@@ -99,10 +136,41 @@ impl Settings {
         {
             return Err(Error::config("client_secret must not be empty"));
         }
+        if let Some(uri) = &self.redirect_uri {
+            let url = url::Url::parse(uri).map_err(|e| {
+                Error::config(format!("redirect_uri is not a valid URL ({e}): {uri:?}"))
+            })?;
+            if url.fragment().is_some() {
+                return Err(Error::config("redirect_uri must not have a fragment"));
+            }
+        }
+        if let Some(algs) = &self.rp.algorithms {
+            if algs.is_empty() {
+                return Err(Error::config(
+                    "the ID-token algorithm allow-list must not be empty",
+                ));
+            }
+            if algs
+                .iter()
+                .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+            {
+                return Err(Error::config(
+                    "HMAC algorithms are not accepted for ID tokens verified with the provider's public keys",
+                ));
+            }
+        }
+        if self.auth_method == Some(AuthMethod::None) && self.client_secret.is_some() {
+            return Err(Error::config(
+                "token endpoint auth method `none` given together with a client secret",
+            ));
+        }
         Ok(ClientConfig {
             issuer,
             client_id: self.client_id,
             client_secret: self.client_secret,
+            redirect_uri: self.redirect_uri,
+            auth_method: self.auth_method,
+            rp: self.rp,
             limits: self.limits,
             clock: self.clock,
         })
@@ -116,6 +184,9 @@ pub(crate) struct ClientConfig {
     pub(crate) issuer: Issuer,
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<ClientSecret>,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) auth_method: Option<AuthMethod>,
+    pub(crate) rp: RelyingPartySettings,
     pub(crate) limits: RequestLimits,
     pub(crate) clock: Clock,
 }

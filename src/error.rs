@@ -568,6 +568,10 @@ pub enum TokenValidationError {
     /// A claim the checks need is absent.
     #[error("the required claim `{0}` is missing")]
     MissingClaim(&'static str),
+    /// `auth_time` is longer ago than the `max_age` the client asked for (beyond the leeway):
+    /// the end-user must authenticate again (OIDC Core §3.1.3.7 step 13).
+    #[error("the end-user authenticated too long ago for the requested max_age")]
+    AuthTooOld,
 }
 
 #[cfg(test)]

@@ -51,21 +51,28 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod agent;
+pub mod authorize;
 mod config;
 pub mod discovery;
+pub mod endpoints;
 mod error;
 pub mod http;
+pub mod id_token;
+pub mod jwks;
+pub mod pkce;
 pub mod scope;
 mod secret;
+pub mod token;
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub mod transport;
 
 pub use config::Clock;
-pub use secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
 pub use discovery::{Issuer, ProviderMetadata};
 pub use error::{
     BODY_EXCERPT_LEN, Error, ErrorKind, OAuthError, OAuthErrorCode, Result, TokenValidationError,
 };
+pub use secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
 
 /// The blocking client: the shared client code compiled as plain functions over
 /// [`UreqHttp`](crate::transport::UreqHttp). The same names as [`asynch`], so
@@ -87,6 +94,9 @@ pub mod blocking {
     /// The transport this mode uses unless given another.
     pub type DefaultHttp = crate::transport::UreqHttp;
 
+    /// This mode's lock, held across a request for single-flight work.
+    type Lock<T> = parking_lot::Mutex<T>;
+
     fn default_http() -> crate::Result<DefaultHttp> {
         Ok(DefaultHttp::new())
     }
@@ -94,9 +104,14 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
+    mod oidc;
+    #[allow(clippy::duplicate_mod)]
+    mod session;
+    #[allow(clippy::duplicate_mod)]
     mod transport;
 
     pub use client::{IdpClient, IdpClientBuilder};
+    pub use session::AgentSession;
     pub use transport::HttpClient;
 
     impl HttpClient for crate::transport::UreqHttp {
@@ -128,6 +143,9 @@ pub mod asynch {
     /// The transport this mode uses unless given another.
     pub type DefaultHttp = crate::transport::ReqwestHttp;
 
+    /// This mode's lock, held across a request for single-flight work.
+    type Lock<T> = tokio::sync::Mutex<T>;
+
     fn default_http() -> crate::Result<DefaultHttp> {
         DefaultHttp::new()
     }
@@ -135,9 +153,14 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
+    mod oidc;
+    #[allow(clippy::duplicate_mod)]
+    mod session;
+    #[allow(clippy::duplicate_mod)]
     mod transport;
 
     pub use client::{IdpClient, IdpClientBuilder};
+    pub use session::AgentSession;
     pub use transport::HttpClient;
 
     impl HttpClient for crate::transport::ReqwestHttp {

@@ -3,6 +3,8 @@
 //! (mockito) stays outside the shared async bodies. The happy path also runs against the real
 //! provider (node-oidc-provider), started once for this test binary.
 
+#![cfg(any(feature = "blocking", feature = "async"))]
+
 #[path = "support/op.rs"]
 mod op;
 

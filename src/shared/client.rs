@@ -2,16 +2,22 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use jsonwebtoken::Algorithm;
 
 use super::transport::{HttpClient, call};
-use super::{DefaultHttp, default_http, maybe_async};
+use super::{DefaultHttp, Lock, default_http, maybe_async};
 use crate::ClientSecret;
 use crate::config::{ClientConfig, Clock, Settings};
 use crate::discovery::{
     Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::http::RequestLimits;
+use crate::id_token::IdTokenChecks;
+use crate::jwks::JwksCache;
+use crate::token::{AuthMethod, ClientAuth};
 
 /// An OpenID Connect client for one provider and one registered client.
 ///
@@ -39,6 +45,10 @@ struct Inner<H> {
     http: H,
     config: ClientConfig,
     metadata: ProviderMetadata,
+    auth: ClientAuth,
+    checks: IdTokenChecks,
+    jwks: JwksCache,
+    jwks_fetch: Lock<()>,
 }
 
 impl<H> Clone for IdpClient<H> {
@@ -55,6 +65,7 @@ impl<H> fmt::Debug for IdpClient<H> {
             .field("issuer", &self.inner.config.issuer.as_str())
             .field("client_id", &self.inner.config.client_id)
             .field("client_secret", &self.inner.config.client_secret)
+            .field("auth", &self.inner.auth)
             .field("limits", &self.inner.config.limits)
             .finish_non_exhaustive()
     }
@@ -215,6 +226,104 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
+    /// The redirect URI registered for this client; required for the authorization code flow,
+    /// not for client credentials.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .redirect_uri("http://127.0.0.1:8976/callback");
+    /// # }
+    /// ```
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.settings.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// The client authentication method at the token endpoint. Default: `client_secret_basic`
+    /// with a secret (or `client_secret_post` when the provider supports only that), `none`
+    /// without one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .client_secret("s3cr3t")
+    ///     .auth_method(idpkit::token::AuthMethod::ClientSecretPost);
+    /// # }
+    /// ```
+    pub fn auth_method(mut self, method: AuthMethod) -> Self {
+        self.settings.auth_method = Some(method);
+        self
+    }
+
+    /// Whether sessions refresh themselves when their access token is about to expire
+    /// (default on).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").auto_refresh(false);
+    /// # }
+    /// ```
+    pub fn auto_refresh(mut self, on: bool) -> Self {
+        self.settings.rp.auto_refresh = on;
+        self
+    }
+
+    /// How long before the access token expires a session refreshes it (default 60 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .refresh_buffer(std::time::Duration::from_secs(120));
+    /// # }
+    /// ```
+    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.settings.rp.refresh_buffer = buffer;
+        self
+    }
+
+    /// The clock leeway for ID-token `exp` and `iat` (default 30 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .leeway(std::time::Duration::from_secs(10));
+    /// # }
+    /// ```
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.settings.rp.leeway = leeway;
+        self
+    }
+
+    /// The ID-token signing algorithms to accept (default: the asymmetric ones in the
+    /// provider's metadata; `none` and HMAC are never accepted).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use jsonwebtoken::Algorithm;
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .id_token_algorithms([Algorithm::RS256, Algorithm::ES256]);
+    /// # }
+    /// ```
+    pub fn id_token_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.settings.rp.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// The shortest time between two JWKS refetches caused by tokens with an unknown key id
+    /// (default 30 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .jwks_refetch_interval(std::time::Duration::from_secs(60));
+    /// # }
+    /// ```
+    pub fn jwks_refetch_interval(mut self, interval: Duration) -> Self {
+        self.settings.rp.jwks_refetch_interval = interval;
+        self
+    }
+
     /// The timeout of each request, from connecting to the last byte (default 10 s).
     ///
     /// ```
@@ -289,7 +398,7 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         let request = build_discovery_request(&config.issuer, config.limits)?;
         let response = call(&http, request).await?;
         let metadata = parse_discovery_response(&config.issuer, response, config.clock.now())?;
-        Ok(IdpClient::from_parts(http, config, metadata))
+        IdpClient::from_parts(http, config, metadata)
     }
 
     /// Builds the client from metadata given by hand, for a provider without discovery. The
@@ -319,18 +428,82 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<IdpClient<H>> {
         let (config, http) = self.into_parts()?;
         metadata.validate(&config.issuer)?;
-        Ok(IdpClient::from_parts(http, config, metadata))
+        IdpClient::from_parts(http, config, metadata)
     }
 }
 
 impl<H> IdpClient<H> {
-    fn from_parts(http: H, config: ClientConfig, metadata: ProviderMetadata) -> Self {
-        IdpClient {
+    /// Completes the configuration with what the metadata says (client authentication, ID-token
+    /// algorithms).
+    fn from_parts(http: H, config: ClientConfig, metadata: ProviderMetadata) -> Result<Self> {
+        let auth = ClientAuth::choose(
+            &config.client_id,
+            config.client_secret.clone(),
+            config.auth_method,
+            &metadata.token_endpoint_auth_methods_supported,
+        )?;
+        let mut checks = IdTokenChecks::new(config.issuer.as_str(), &config.client_id);
+        checks.allowed_algorithms = match &config.rp.algorithms {
+            Some(algorithms) => algorithms.clone(),
+            None => IdTokenChecks::algorithms_from_metadata(
+                &metadata.id_token_signing_alg_values_supported,
+            ),
+        };
+        checks.leeway = config.rp.leeway;
+        let jwks = JwksCache::new(config.rp.jwks_refetch_interval);
+        Ok(IdpClient {
             inner: Arc::new(Inner {
                 http,
                 config,
                 metadata,
+                auth,
+                checks,
+                jwks,
+                jwks_fetch: Lock::new(()),
             }),
-        }
+        })
+    }
+
+    pub(crate) fn redirect_uri(&self) -> Result<&str> {
+        self.inner.config.redirect_uri.as_deref().ok_or_else(|| {
+            Error::config("this operation needs a redirect_uri; set it on the builder")
+        })
+    }
+
+    /// An endpoint from the metadata, or a configuration error naming it.
+    pub(crate) fn endpoint<'a>(&self, name: &str, value: Option<&'a str>) -> Result<&'a str> {
+        value.ok_or_else(|| Error::config(format!("the provider's metadata has no {name}")))
+    }
+
+    pub(crate) fn limits(&self) -> RequestLimits {
+        self.inner.config.limits
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        self.inner.config.clock.now()
+    }
+
+    pub(crate) fn client_auth(&self) -> &ClientAuth {
+        &self.inner.auth
+    }
+
+    pub(crate) fn id_token_checks(&self) -> &IdTokenChecks {
+        &self.inner.checks
+    }
+
+    pub(crate) fn jwks_cache(&self) -> &JwksCache {
+        &self.inner.jwks
+    }
+
+    pub(crate) fn jwks_lock(&self) -> &Lock<()> {
+        &self.inner.jwks_fetch
+    }
+
+    pub(crate) fn rp_auto_refresh(&self) -> bool {
+        self.inner.config.rp.auto_refresh
+    }
+
+    pub(crate) fn rp_refresh_buffer(&self) -> Duration {
+        self.inner.config.rp.refresh_buffer
     }
 }

@@ -28,7 +28,9 @@ fn document(issuer: &str) -> String {
 }
 
 #[maybe_async]
-async fn discover<H: idp::HttpClient>(builder: idp::IdpClientBuilder<H>) -> Result<idp::IdpClient<H>> {
+async fn discover<H: idp::HttpClient>(
+    builder: idp::IdpClientBuilder<H>,
+) -> Result<idp::IdpClient<H>> {
     builder.discover().await
 }
 
@@ -87,7 +89,10 @@ fn discovers_a_good_document_with_one_request() {
     assert_eq!(client.issuer().as_str(), issuer);
     assert_eq!(client.client_id(), "client-1");
     let m = client.metadata();
-    assert_eq!(m.token_endpoint.as_deref(), Some(format!("{issuer}/token").as_str()));
+    assert_eq!(
+        m.token_endpoint.as_deref(),
+        Some(format!("{issuer}/token").as_str())
+    );
     assert_eq!(m.jwks_uri, format!("{issuer}/jwks"));
     assert_eq!(m.id_token_signing_alg_values_supported, ["RS256", "ES256"]);
     assert!(m.authorization_response_iss_parameter_supported);
@@ -111,9 +116,21 @@ fn discovers_the_real_provider() {
     );
     assert!(m.introspection_endpoint.is_some());
     assert!(m.revocation_endpoint.is_some());
-    assert!(m.code_challenge_methods_supported.iter().any(|c| c == "S256"));
-    assert!(m.id_token_signing_alg_values_supported.iter().any(|a| a == "RS256"));
-    assert!(!m.id_token_signing_alg_values_supported.iter().any(|a| a == "none"));
+    assert!(
+        m.code_challenge_methods_supported
+            .iter()
+            .any(|c| c == "S256")
+    );
+    assert!(
+        m.id_token_signing_alg_values_supported
+            .iter()
+            .any(|a| a == "RS256")
+    );
+    assert!(
+        !m.id_token_signing_alg_values_supported
+            .iter()
+            .any(|a| a == "none")
+    );
     assert!(m.authorization_response_iss_parameter_supported);
 }
 
@@ -289,15 +306,23 @@ fn a_hanging_server_times_out() {
     let err = run!(discover(builder)).expect_err("timeout");
     assert!(err.is_timeout(), "{err:?}");
     assert!(err.is_retryable());
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn the_users_own_client_still_gets_idpkits_timeout() {
     let issuer = hanging_server();
     let started = Instant::now();
-    let err = run!(discover_via(&issuer, users_own_transport(), Duration::from_millis(300)))
-        .expect_err("timeout");
+    let err = run!(discover_via(
+        &issuer,
+        users_own_transport(),
+        Duration::from_millis(300)
+    ))
+    .expect_err("timeout");
     assert!(err.is_timeout(), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -311,7 +336,12 @@ fn the_users_own_client_works() {
         .with_header("content-type", "application/json")
         .with_body(document(&issuer))
         .create();
-    let client = run!(discover_via(&issuer, users_own_transport(), Duration::from_secs(10))).expect("discovery");
+    let client = run!(discover_via(
+        &issuer,
+        users_own_transport(),
+        Duration::from_secs(10)
+    ))
+    .expect("discovery");
     assert_eq!(client.metadata().issuer, issuer);
 }
 
@@ -322,9 +352,15 @@ fn redirects_are_not_followed() {
     let _m = server
         .mock("GET", WELL_KNOWN)
         .with_status(302)
-        .with_header("location", "https://evil.example/.well-known/openid-configuration")
+        .with_header(
+            "location",
+            "https://evil.example/.well-known/openid-configuration",
+        )
         .create();
-    assert_eq!(run!(discover_default(&issuer)).expect_err("302").status(), Some(302));
+    assert_eq!(
+        run!(discover_default(&issuer)).expect_err("302").status(),
+        Some(302)
+    );
 }
 
 #[test]
@@ -341,11 +377,21 @@ fn a_refused_connection_is_a_retryable_transport_error() {
 
 #[test]
 fn plain_http_outside_loopback_is_a_configuration_error() {
-    for issuer in ["http://login.example.com", "http://10.1.2.3", "ftp://127.0.0.1"] {
+    for issuer in [
+        "http://login.example.com",
+        "http://10.1.2.3",
+        "ftp://127.0.0.1",
+    ] {
         let kind = kind_of(run!(discover_default(issuer)));
-        assert!(matches!(kind, ErrorKind::Config { .. }), "{issuer}: {kind:?}");
+        assert!(
+            matches!(kind, ErrorKind::Config { .. }),
+            "{issuer}: {kind:?}"
+        );
     }
-    let kind = kind_of(run!(discover(idp::IdpClient::builder("https://op.example", ""))));
+    let kind = kind_of(run!(discover(idp::IdpClient::builder(
+        "https://op.example",
+        ""
+    ))));
     assert!(matches!(kind, ErrorKind::Config { .. }), "{kind:?}");
 }
 
@@ -380,7 +426,10 @@ fn a_custom_transport_gets_the_request_shape_and_limits() {
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
     assert_eq!(request.method(), "GET");
-    assert_eq!(request.uri(), "https://op.example/.well-known/openid-configuration");
+    assert_eq!(
+        request.uri(),
+        "https://op.example/.well-known/openid-configuration"
+    );
     assert_eq!(request.headers()["user-agent"], USER_AGENT_VALUE);
     assert_eq!(
         RequestLimits::of(request),

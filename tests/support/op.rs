@@ -113,6 +113,64 @@ impl TestOp {
         &self.ready["clients"][id]
     }
 
+    /// A test-control endpoint (`/__test/...`) answered with JSON.
+    fn control(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/__test/{path}", self.issuer);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let response = if method == "GET" {
+            agent.get(&url).call()
+        } else {
+            agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(body.to_string())
+        };
+        let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        assert_eq!(response.status(), 200, "{method} {url}");
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+    }
+
+    /// Request counters: `token.refresh_token`, `jwks`, `userinfo`, ...
+    pub fn stats(&self) -> serde_json::Value {
+        self.control("GET", "stats", serde_json::Value::Null)
+    }
+
+    /// How many token requests of this grant type the provider has seen.
+    pub fn token_requests(&self, grant_type: &str) -> u64 {
+        let stats = self.stats();
+        stats["token"][grant_type]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no token.{grant_type} counter in {stats}"))
+    }
+
+    /// How many times the JWKS was fetched.
+    pub fn jwks_requests(&self) -> u64 {
+        self.stats()["jwks"].as_u64().expect("jwks counter")
+    }
+
+    /// Makes a new signing key (new `kid`); returns it.
+    pub fn rotate_keys(&self) -> String {
+        let answer = self.control("POST", "rotate-keys", serde_json::json!({}));
+        answer["kid"].as_str().expect("kid").to_owned()
+    }
+
+    /// A JWT with these claims signed by the provider's current key (header fields override).
+    pub fn sign(&self, claims: serde_json::Value, header: serde_json::Value) -> String {
+        let answer = self.control(
+            "POST",
+            "sign",
+            serde_json::json!({"claims": claims, "header": header}),
+        );
+        answer["token"].as_str().expect("token").to_owned()
+    }
+
     /// The secret of a client, if it has one.
     pub fn client_secret(&self, id: &str) -> Option<&str> {
         self.client(id)["client_secret"].as_str()

@@ -1,0 +1,870 @@
+//! The authorization request and its callback (RFC 6749 §4.1, OpenID Connect Core §3.1.2),
+//! with the protections of RFC 9700: PKCE `S256` always, a fresh `state` and `nonce` per
+//! request, and the RFC 9207 `iss` check against mix-up attacks.
+//!
+//! The flow, all pure:
+//!
+//! 1. [`build_authorization_request`] makes the URL to send the user-agent to, and the secrets
+//!    to keep until it comes back ([`AuthorizationRequest`], serialisable for a session store).
+//! 2. [`CallbackParams`] parses the redirect back to the client.
+//! 3. [`validate_callback`] checks it against the stored request and yields the authorization
+//!    code, to be exchanged with [`Grant::AuthorizationCode`](crate::token::Grant).
+//!
+//! ```
+//! use idpkit::authorize::{
+//!     build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams,
+//! };
+//! let request = build_authorization_request(
+//!     "https://op.example/authorize",
+//!     "my-app",
+//!     "https://app.example/callback",
+//!     &["openid", "email"],
+//!     &AuthorizationOptions::default(),
+//! )?;
+//! // ... redirect to `request.url`, keep `request` in the session; the user comes back with:
+//! let callback = format!("https://app.example/callback?code=abc&state={}", request.state);
+//! let params = CallbackParams::from_url(&callback)?;
+//! let code = validate_callback(&params, &request, "https://op.example", false)?;
+//! assert_eq!(code, "abc");
+//! # Ok::<(), idpkit::Error>(())
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, ErrorKind, OAuthError, OAuthErrorCode, Result};
+use crate::http::require_secure_url;
+use crate::pkce;
+use crate::secret::CodeVerifier;
+
+/// Parameters idpkit sets itself; [`AuthorizationOptions::extra`] must not contain them.
+const RESERVED: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Optional parameters of an authorization request.
+///
+/// Build it as a struct literal with `..Default::default()`. Parameters idpkit sets itself
+/// (`response_type`, `client_id`, `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge`,
+/// `code_challenge_method`) cannot be given through [`extra`](Self::extra), and no parameter
+/// may be given twice: [`build_authorization_request`] rejects both rather than silently
+/// overriding anything.
+///
+/// ```
+/// use std::time::Duration;
+/// use idpkit::authorize::AuthorizationOptions;
+/// let options = AuthorizationOptions {
+///     prompt: Some("login".into()),
+///     max_age: Some(Duration::from_secs(300)),
+///     resources: vec!["https://api.example.com".into()],
+///     extra: vec![("ui_locales".into(), "fr-CA fr".into())],
+///     ..Default::default()
+/// };
+/// assert_eq!(options.login_hint, None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizationOptions {
+    /// `prompt` (OIDC Core §3.1.2.1): `none`, `login`, `consent`, `select_account`,
+    /// space-separated.
+    pub prompt: Option<String>,
+    /// `login_hint` (OIDC Core §3.1.2.1): the user's identifier, if known.
+    pub login_hint: Option<String>,
+    /// `max_age` (OIDC Core §3.1.2.1), sent in whole seconds: how long ago the user may last
+    /// have authenticated. Kept in [`AuthorizationRequest::max_age`] for the `auth_time` check.
+    pub max_age: Option<Duration>,
+    /// `resource` (RFC 8707), once per entry: absolute URIs without fragment.
+    pub resources: Vec<String>,
+    /// Any other parameter, appended as given.
+    pub extra: Vec<(String, String)>,
+}
+
+/// An authorization request: the URL to send the user-agent to, and what the client must keep
+/// until the callback (in the user's session, server-side or encrypted).
+///
+/// It serialises (serde) so a web application can store it across the redirect. The code
+/// verifier is then stored in clear: keep the session as private as a token. `Debug` redacts
+/// the verifier.
+///
+/// ```
+/// use idpkit::authorize::{build_authorization_request, AuthorizationOptions, AuthorizationRequest};
+/// let request = build_authorization_request(
+///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
+///     &AuthorizationOptions::default(),
+/// )?;
+/// let stored = serde_json::to_string(&request).unwrap();
+/// let restored: AuthorizationRequest = serde_json::from_str(&stored).unwrap();
+/// assert_eq!(restored, request);
+/// assert!(!format!("{request:?}").contains(request.code_verifier.expose_secret()));
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AuthorizationRequest {
+    /// The authorization URL, with every parameter.
+    pub url: String,
+    /// The `state` sent (256 random bits); the callback must return it.
+    pub state: String,
+    /// The `nonce` sent (256 random bits); the ID token must contain it.
+    pub nonce: String,
+    /// The PKCE code verifier, for the token request.
+    pub code_verifier: CodeVerifier,
+    /// The `redirect_uri` sent, exactly; the token request must repeat it.
+    pub redirect_uri: String,
+    /// The `max_age` sent, in seconds, if any: the ID token's `auth_time` must then be checked
+    /// (OIDC Core §3.1.3.7 item 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
+}
+
+/// Builds an authorization request for the authorization code flow with PKCE.
+///
+/// The URL carries `response_type=code`, `client_id`, `redirect_uri` (exactly as given),
+/// `scope` (the scopes space-joined, `openid` added first if missing, duplicates dropped), a
+/// fresh `state` and `nonce` (256 random bits each), `code_challenge` with
+/// `code_challenge_method=S256`, then the options. A query already in the endpoint URL is kept.
+///
+/// # Errors
+///
+/// [`ErrorKind::Config`] when:
+/// - the endpoint is not https (http only on loopback), or has a fragment;
+/// - `client_id` is empty;
+/// - `redirect_uri` is not an absolute URL, has a fragment, or is not `https`, `http` on a
+///   loopback host, or a private-use scheme containing a dot (`com.example.app:/cb`, RFC 8252
+///   §7.1);
+/// - a scope has characters RFC 6749 §3.3 does not allow (a scope entry holding several
+///   space-separated scopes is split);
+/// - a resource is not an absolute URI, or has a fragment (RFC 8707 §2);
+/// - `extra` contains a parameter idpkit sets itself, or any parameter would appear twice
+///   (RFC 6749 §3.1), `resource` excepted.
+///
+/// ```
+/// use idpkit::authorize::{build_authorization_request, AuthorizationOptions};
+/// let request = build_authorization_request(
+///     "https://op.example/authorize?tenant=a",
+///     "my-app",
+///     "http://127.0.0.1:8400/cb",
+///     &["profile"],
+///     &AuthorizationOptions { prompt: Some("consent".into()), ..Default::default() },
+/// )?;
+/// assert!(request.url.starts_with("https://op.example/authorize?tenant=a&response_type=code&client_id=my-app"));
+/// assert!(request.url.contains("&scope=openid+profile&"));
+/// assert!(request.url.contains("&code_challenge_method=S256&prompt=consent"));
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+pub fn build_authorization_request(
+    authorization_endpoint: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scopes: &[&str],
+    options: &AuthorizationOptions,
+) -> Result<AuthorizationRequest> {
+    let mut url = require_secure_url("authorization_endpoint", authorization_endpoint)?;
+    if client_id.is_empty() {
+        return Err(Error::config("client_id must not be empty"));
+    }
+    validate_redirect_uri(redirect_uri)?;
+    let scope = scope_string(scopes)?;
+    for resource in &options.resources {
+        validate_resource(resource)?;
+    }
+    if let Some((name, _)) = options
+        .extra
+        .iter()
+        .find(|(name, _)| name.is_empty() || RESERVED.contains(&name.as_str()))
+    {
+        return Err(Error::config(format!(
+            "the authorization parameter {name:?} cannot be set through `extra`: idpkit sets it"
+        )));
+    }
+
+    let state = pkce::random_urlsafe(32);
+    let nonce = pkce::random_urlsafe(32);
+    let code_verifier = pkce::generate_code_verifier();
+    let code_challenge = pkce::code_challenge_s256(&code_verifier);
+    let max_age = options.max_age.map(|d| d.as_secs());
+    let max_age_param = max_age.map(|s| s.to_string());
+
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", scope.as_str()),
+        ("state", state.as_str()),
+        ("nonce", nonce.as_str()),
+        ("code_challenge", code_challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let optional = [
+        ("prompt", options.prompt.as_deref()),
+        ("login_hint", options.login_hint.as_deref()),
+        ("max_age", max_age_param.as_deref()),
+    ];
+    params.extend(optional.iter().filter_map(|&(n, v)| Some((n, v?))));
+    params.extend(options.resources.iter().map(|r| ("resource", r.as_str())));
+    params.extend(options.extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    append_query(&mut url, "authorization_endpoint", &params)?;
+
+    Ok(AuthorizationRequest {
+        url: url.into(),
+        state,
+        nonce,
+        code_verifier,
+        redirect_uri: redirect_uri.to_owned(),
+        max_age,
+    })
+}
+
+/// Appends `params` to `url`'s query, refusing a fragment in `url` (RFC 6749 §3.1) and any
+/// parameter that would appear twice, counting the query already there (RFC 6749 §3.1), except
+/// `resource` (RFC 8707). `what` names the endpoint for the error.
+pub(crate) fn append_query(url: &mut url::Url, what: &str, params: &[(&str, &str)]) -> Result<()> {
+    if url.fragment().is_some() {
+        return Err(Error::config(format!("{what} must not have a fragment")));
+    }
+    let existing: Vec<String> = url
+        .query_pairs()
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    for (i, (name, _)) in params.iter().enumerate() {
+        let repeated =
+            existing.iter().any(|e| e == name) || params[..i].iter().any(|(n, _)| n == name);
+        if repeated && *name != "resource" {
+            return Err(Error::config(format!(
+                "the request to {what} would contain the parameter {name:?} twice"
+            )));
+        }
+    }
+    if !params.is_empty() {
+        url.query_pairs_mut().extend_pairs(params);
+    }
+    Ok(())
+}
+
+/// A redirect URI must be absolute without fragment (RFC 6749 §3.1.2) and `https`, `http` on
+/// loopback (RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1; RFC 9700 §2.1).
+fn validate_redirect_uri(value: &str) -> Result<()> {
+    let url = url::Url::parse(value).map_err(|e| {
+        Error::config(format!(
+            "redirect_uri is not an absolute URL ({e}): {value:?}"
+        ))
+    })?;
+    if url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "redirect_uri must not have a fragment: {value:?}"
+        )));
+    }
+    match url.scheme() {
+        "https" | "http" => require_secure_url("redirect_uri", value).map(drop),
+        scheme if scheme.contains('.') => Ok(()),
+        scheme => Err(Error::config(format!(
+            "redirect_uri must use https, http on a loopback host, or a private-use scheme \
+             such as com.example.app (RFC 8252 §7.1), not {scheme}: {value:?}"
+        ))),
+    }
+}
+
+/// A resource indicator is an absolute URI without fragment (RFC 8707 §2).
+fn validate_resource(value: &str) -> Result<()> {
+    match url::Url::parse(value) {
+        Ok(url) if url.fragment().is_none() => Ok(()),
+        _ => Err(Error::config(format!(
+            "resource must be an absolute URI without fragment (RFC 8707 §2): {value:?}"
+        ))),
+    }
+}
+
+/// The `scope` value: `openid` first, then each scope once, in order.
+fn scope_string(scopes: &[&str]) -> Result<String> {
+    let mut tokens = vec!["openid"];
+    for token in scopes.iter().flat_map(|s| s.split_ascii_whitespace()) {
+        // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        let valid = token
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        if !valid {
+            return Err(Error::config(format!(
+                "scope {token:?} has a character RFC 6749 §3.3 does not allow"
+            )));
+        }
+        if !tokens.contains(&token) {
+            tokens.push(token);
+        }
+    }
+    Ok(tokens.join(" "))
+}
+
+const CALLBACK: &str = "an authorization response (RFC 6749 §4.1.2)";
+
+/// The parameters of an authorization response (the redirect back to the client): RFC 6749
+/// §4.1.2 and §4.1.2.1, RFC 9207.
+///
+/// Parameters other than these are ignored (RFC 6749 §4.1.2); an empty value counts as absent.
+/// `Debug` redacts the authorization code.
+///
+/// ```
+/// use idpkit::authorize::CallbackParams;
+/// let p = CallbackParams::from_query("code=abc&state=xyz&iss=https%3A%2F%2Fop.example")?;
+/// assert_eq!(p.code.as_deref(), Some("abc"));
+/// assert_eq!(p.iss.as_deref(), Some("https://op.example"));
+/// assert!(!format!("{p:?}").contains("abc"));
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallbackParams {
+    /// `code`: the authorization code.
+    pub code: Option<String>,
+    /// `state`: must equal the request's.
+    pub state: Option<String>,
+    /// `iss` (RFC 9207): the issuer that answered.
+    pub iss: Option<String>,
+    /// `error`: the request failed (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
+    pub error: Option<String>,
+    /// `error_description`.
+    pub error_description: Option<String>,
+    /// `error_uri`.
+    pub error_uri: Option<String>,
+}
+
+impl CallbackParams {
+    const NAMES: [&'static str; 6] = [
+        "code",
+        "state",
+        "iss",
+        "error",
+        "error_description",
+        "error_uri",
+    ];
+
+    /// Parses decoded name/value pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::MalformedResponse`] when one of the parameters above appears more than once
+    /// (RFC 6749 §3.1: "MUST NOT be included more than once").
+    ///
+    /// ```
+    /// use idpkit::authorize::CallbackParams;
+    /// let p = CallbackParams::from_pairs([("error", "access_denied"), ("state", "s")])?;
+    /// assert_eq!(p.error.as_deref(), Some("access_denied"));
+    /// assert!(CallbackParams::from_pairs([("state", "a"), ("state", "b")]).is_err());
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut values: [Option<String>; 6] = Default::default();
+        let mut seen = [false; 6];
+        for (name, value) in pairs {
+            let Some(i) = Self::NAMES.iter().position(|n| *n == name.as_ref()) else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                return Err(Error::malformed(
+                    CALLBACK,
+                    format!("the parameter `{}` appears more than once", Self::NAMES[i]),
+                ));
+            }
+            let value = value.into();
+            if !value.is_empty() {
+                values[i] = Some(value);
+            }
+        }
+        let [code, state, iss, error, error_description, error_uri] = values;
+        Ok(CallbackParams {
+            code,
+            state,
+            iss,
+            error,
+            error_description,
+            error_uri,
+        })
+    }
+
+    /// Parses a query string (`application/x-www-form-urlencoded`), with or without the
+    /// leading `?`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_pairs`](Self::from_pairs).
+    ///
+    /// ```
+    /// use idpkit::authorize::CallbackParams;
+    /// let p = CallbackParams::from_query("?code=a%2Bb&state=s")?;
+    /// assert_eq!(p.code.as_deref(), Some("a+b"));
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn from_query(query: &str) -> Result<Self> {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        Self::from_pairs(url::form_urlencoded::parse(query.as_bytes()))
+    }
+
+    /// Parses the query of the full callback URL (absolute; for a request target such as
+    /// `/callback?code=…`, pass its query to [`from_query`](Self::from_query)).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::MalformedResponse`] when it is not an absolute URL, or as
+    /// [`from_pairs`](Self::from_pairs).
+    ///
+    /// ```
+    /// use idpkit::authorize::CallbackParams;
+    /// let p = CallbackParams::from_url("https://app.example/cb?state=s&error=login_required")?;
+    /// assert_eq!(p.error.as_deref(), Some("login_required"));
+    /// assert!(CallbackParams::from_url("/cb?code=x").is_err());
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn from_url(url: &str) -> Result<Self> {
+        let url = url::Url::parse(url)
+            .map_err(|e| Error::malformed(CALLBACK, format!("not an absolute URL: {e}")))?;
+        Self::from_pairs(url.query_pairs())
+    }
+}
+
+impl fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("state", &self.state)
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("error_uri", &self.error_uri)
+            .finish()
+    }
+}
+
+/// Checks an authorization response against the request it answers and returns the
+/// authorization code.
+///
+/// In this order:
+/// 1. `state` must be present and equal [`AuthorizationRequest::state`] (compared in constant
+///    time), else [`ErrorKind::StateMismatch`]. This comes before any `error`, so a forged
+///    callback cannot push an error into someone else's session.
+/// 2. `iss` (RFC 9207), when present, must equal `issuer` exactly; when absent it is accepted
+///    only if the provider does not announce
+///    `authorization_response_iss_parameter_supported`. Else
+///    [`ErrorKind::CallbackIssuerMismatch`].
+/// 3. An `error` becomes [`ErrorKind::OAuth`] (no HTTP status), with its description and URI.
+/// 4. `code` must be present, else [`ErrorKind::MissingCallbackParameter`].
+///
+/// # Errors
+///
+/// As listed.
+///
+/// ```
+/// use idpkit::{ErrorKind, OAuthErrorCode};
+/// use idpkit::authorize::{build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams};
+/// let request = build_authorization_request(
+///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
+///     &AuthorizationOptions { prompt: Some("none".into()), ..Default::default() },
+/// )?;
+/// let query = format!("state={}&error=login_required&iss=https%3A%2F%2Fop.example", request.state);
+/// let err = validate_callback(&CallbackParams::from_query(&query)?, &request, "https://op.example", true)
+///     .unwrap_err();
+/// assert_eq!(err.oauth().unwrap().code, OAuthErrorCode::LoginRequired);
+///
+/// let forged = CallbackParams::from_query("state=guess&code=x")?;
+/// let err = validate_callback(&forged, &request, "https://op.example", false).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::StateMismatch);
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+pub fn validate_callback(
+    params: &CallbackParams,
+    request: &AuthorizationRequest,
+    issuer: &str,
+    iss_parameter_supported: bool,
+) -> Result<String> {
+    let state_matches = params
+        .state
+        .as_deref()
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(request.state.as_bytes())));
+    if !state_matches {
+        return Err(ErrorKind::StateMismatch.into());
+    }
+    match params.iss.as_deref() {
+        Some(iss) if iss == issuer => {}
+        None if !iss_parameter_supported => {}
+        actual => {
+            return Err(ErrorKind::CallbackIssuerMismatch {
+                expected: issuer.to_owned(),
+                actual: actual.map(str::to_owned),
+            }
+            .into());
+        }
+    }
+    if let Some(code) = &params.error {
+        let mut error = OAuthError::new(OAuthErrorCode::from(code.as_str()));
+        error.description = params.error_description.clone();
+        error.uri = params.error_uri.clone();
+        return Err(error.into());
+    }
+    params
+        .code
+        .clone()
+        .ok_or_else(|| ErrorKind::MissingCallbackParameter("code").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTH: &str = "https://op.example/authorize";
+    const REDIRECT: &str = "https://app.example/cb";
+    const ISSUER: &str = "https://op.example";
+
+    fn build(options: &AuthorizationOptions) -> Result<AuthorizationRequest> {
+        build_authorization_request(AUTH, "client-1", REDIRECT, &["email"], options)
+    }
+
+    fn fresh() -> AuthorizationRequest {
+        build(&AuthorizationOptions::default()).unwrap()
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        let url = url::Url::parse(url).unwrap();
+        url.query_pairs().into_owned().collect()
+    }
+
+    fn kind<T: fmt::Debug>(r: Result<T>) -> ErrorKind {
+        r.unwrap_err().into_kind()
+    }
+
+    fn is_config<T: fmt::Debug>(r: Result<T>) -> bool {
+        matches!(kind(r), ErrorKind::Config { .. })
+    }
+
+    fn extra(pairs: &[(&str, &str)]) -> AuthorizationOptions {
+        let extra = pairs.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+        AuthorizationOptions {
+            extra: extra.collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn request_has_every_parameter_in_order() {
+        let req = fresh();
+        let q = query(&req.url);
+        let challenge = pkce::code_challenge_s256(&req.code_verifier);
+        let expected = [
+            ("response_type", "code"),
+            ("client_id", "client-1"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid email"),
+            ("state", &req.state),
+            ("nonce", &req.nonce),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ];
+        let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(q, expected);
+        assert!(req.state.len() >= 43 && req.nonce.len() >= 43);
+        assert_eq!((req.redirect_uri.as_str(), req.max_age), (REDIRECT, None));
+        assert!(
+            req.url
+                .starts_with("https://op.example/authorize?response_type=code&")
+        );
+
+        let other = fresh();
+        assert_ne!(req.state, other.state);
+        assert_ne!(req.nonce, other.nonce);
+        assert_ne!(req.state, req.nonce);
+        assert_ne!(req.code_verifier, other.code_verifier);
+    }
+
+    #[test]
+    fn options_are_appended() {
+        let mut options = extra(&[("acr_values", "loa2"), ("ui_locales", "de")]);
+        options.prompt = Some("login consent".into());
+        options.login_hint = Some("a@b.example".into());
+        options.max_age = Some(Duration::from_millis(90_500));
+        options.resources = vec!["https://api.example/".into(), "urn:example:x".into()];
+        let req = build(&options).unwrap();
+        let q = query(&req.url);
+        let tail: Vec<(&str, &str)> = q[8..].iter().map(|(k, v)| (&**k, &**v)).collect();
+        let expected = [
+            ("prompt", "login consent"),
+            ("login_hint", "a@b.example"),
+            ("max_age", "90"),
+            ("resource", "https://api.example/"),
+            ("resource", "urn:example:x"),
+            ("acr_values", "loa2"),
+            ("ui_locales", "de"),
+        ];
+        assert_eq!(tail, expected);
+        assert_eq!(req.max_age, Some(90));
+        assert!(req.url.contains("&prompt=login+consent&"));
+    }
+
+    #[test]
+    fn endpoint_query_is_kept_and_redirect_uri_sent_verbatim() {
+        let endpoint = "https://op.example/authorize?tenant=a%20b&p=1";
+        let no_options = AuthorizationOptions::default();
+        let req =
+            build_authorization_request(endpoint, "c", "https://app.example", &[], &no_options)
+                .unwrap();
+        assert!(
+            req.url
+                .starts_with(&format!("{endpoint}&response_type=code"))
+        );
+        // Not normalised to "https://app.example/": the provider compares strings.
+        let q = query(&req.url);
+        assert!(q.contains(&("redirect_uri".into(), "https://app.example".into())));
+        assert_eq!(req.redirect_uri, "https://app.example");
+    }
+
+    #[test]
+    fn scopes_get_openid_once_and_are_validated() {
+        assert_eq!(scope_string(&[]).unwrap(), "openid");
+        let scopes = ["profile", "openid", "email profile", "", "  "];
+        assert_eq!(scope_string(&scopes).unwrap(), "openid profile email");
+        let scopes = ["api:read", "https://x.example/s"];
+        assert_eq!(
+            scope_string(&scopes).unwrap(),
+            "openid api:read https://x.example/s"
+        );
+        for bad in ["a\"b", "a\\b", "caf\u{e9}", "a\u{7f}"] {
+            assert!(is_config(scope_string(&[bad])), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_and_repeated_parameters_are_rejected() {
+        for name in RESERVED.iter().chain(&[""]) {
+            assert!(is_config(build(&extra(&[(name, "x")]))), "{name}");
+        }
+        let mut twice = extra(&[("prompt", "none")]);
+        assert!(
+            build(&twice).is_ok(),
+            "`prompt` through `extra` alone is fine"
+        );
+        twice.prompt = Some("login".into());
+        assert!(is_config(build(&twice)));
+        assert!(is_config(build(&extra(&[("acr", "a"), ("acr", "b")]))));
+        let endpoint = "https://op.example/authorize?client_id=other";
+        let r = build_authorization_request(endpoint, "c", REDIRECT, &[], &Default::default());
+        assert!(is_config(r));
+    }
+
+    #[test]
+    fn endpoint_client_id_and_resources_are_validated() {
+        for bad in [
+            "http://op.example/a",
+            "https://op.example/a#f",
+            "op.example/a",
+            "",
+        ] {
+            let r = build_authorization_request(bad, "c", REDIRECT, &[], &Default::default());
+            assert!(is_config(r), "{bad}");
+        }
+        let r = build_authorization_request(AUTH, "", REDIRECT, &[], &Default::default());
+        assert!(is_config(r));
+        for bad in ["api", "https://api.example/#f", ""] {
+            let options = AuthorizationOptions {
+                resources: vec![bad.into()],
+                ..Default::default()
+            };
+            assert!(is_config(build(&options)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_uri_rules() {
+        let ok = "https://app.example/cb?x=1 http://127.0.0.1:8400/cb http://[::1]/cb \
+                  http://localhost:3000/cb com.example.app:/oauth2redirect com.example.app://cb";
+        for uri in ok.split_whitespace() {
+            assert!(validate_redirect_uri(uri).is_ok(), "{uri}");
+        }
+        let bad = "http://app.example/cb https://app.example/cb#frag https://app.example/cb# /cb \
+                   myapp:/cb javascript:alert(1) data:text/html,x file:///etc/passwd \
+                   https://user:pw@app.example/cb";
+        for uri in bad.split_whitespace().chain([""]) {
+            assert!(is_config(validate_redirect_uri(uri)), "{uri}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_verifier_and_serde_round_trips() {
+        let options = AuthorizationOptions {
+            max_age: Some(Duration::from_secs(60)),
+            ..Default::default()
+        };
+        let req = build(&options).unwrap();
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains(req.code_verifier.expose_secret()),
+            "{shown}"
+        );
+        assert!(shown.contains("CodeVerifier([redacted])"));
+        let mut json = serde_json::to_value(&req).unwrap();
+        assert_eq!(json["code_verifier"], req.code_verifier.expose_secret());
+        assert_eq!(json["max_age"], 60);
+        assert_eq!(
+            serde_json::from_value::<AuthorizationRequest>(json.clone()).unwrap(),
+            req
+        );
+        // Stored without `max_age`.
+        json.as_object_mut().unwrap().remove("max_age");
+        let back: AuthorizationRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(back.max_age, None);
+    }
+
+    #[test]
+    fn callback_parsing() {
+        let url =
+            "https://app.example/cb?code=c%2F1&state=s+1&iss=https%3A%2F%2Fop.example&x=1&x=2#f";
+        let p = CallbackParams::from_url(url).unwrap();
+        assert_eq!(p.code.as_deref(), Some("c/1"));
+        assert_eq!(p.state.as_deref(), Some("s 1"));
+        assert_eq!((p.iss.as_deref(), p.error), (Some(ISSUER), None));
+        for q in ["code=c&state=s", "?code=c&state=s"] {
+            let p = CallbackParams::from_query(q).unwrap();
+            assert_eq!(
+                (p.code.as_deref(), p.state.as_deref()),
+                (Some("c"), Some("s"))
+            );
+        }
+        let q = "error=access_denied&error_description=No+way&error_uri=https%3A%2F%2Fe&state=";
+        let p = CallbackParams::from_query(q).unwrap();
+        assert_eq!(p.error.as_deref(), Some("access_denied"));
+        assert_eq!(p.error_description.as_deref(), Some("No way"));
+        assert_eq!(p.error_uri.as_deref(), Some("https://e"));
+        assert_eq!(p.state, None, "an empty value counts as absent");
+        assert_eq!(
+            CallbackParams::from_query("").unwrap(),
+            CallbackParams::default()
+        );
+    }
+
+    #[test]
+    fn callback_duplicates_and_garbage() {
+        for q in [
+            "code=a&code=b",
+            "state=a&state=a",
+            "iss=a&iss=",
+            "error=&error=x",
+        ] {
+            let r = CallbackParams::from_query(q);
+            assert!(
+                matches!(kind(r), ErrorKind::MalformedResponse { .. }),
+                "{q}"
+            );
+        }
+        let r = CallbackParams::from_url("not a url");
+        assert!(matches!(kind(r), ErrorKind::MalformedResponse { .. }));
+        for q in "% %zz=% &&& = ==&= code \u{0}\u{ffff} ?%E2%82 a=%ff%fe".split(' ') {
+            let _ = CallbackParams::from_query(q);
+            let _ = CallbackParams::from_url(q);
+        }
+        let p = CallbackParams::from_query("code=%ff").unwrap();
+        assert_eq!(p.code.as_deref(), Some("\u{fffd}"));
+    }
+
+    #[test]
+    fn callback_debug_redacts_code() {
+        let p = CallbackParams::from_query("code=very-secret-code&state=s").unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("very-secret-code") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+    }
+
+    fn validate(req: &AuthorizationRequest, query: &str, supported: bool) -> Result<String> {
+        let p = CallbackParams::from_query(&format!("state={}&{query}", req.state)).unwrap();
+        validate_callback(&p, req, ISSUER, supported)
+    }
+
+    #[test]
+    fn valid_callback_yields_code() {
+        let req = fresh();
+        assert_eq!(validate(&req, "code=the-code", false).unwrap(), "the-code");
+        let q = "code=the-code&iss=https%3A%2F%2Fop.example";
+        assert_eq!(validate(&req, q, true).unwrap(), "the-code");
+    }
+
+    #[test]
+    fn state_is_checked_before_anything_else() {
+        let req = fresh();
+        let wrong = [
+            "code=c".to_owned(),
+            "state=&code=c".to_owned(),
+            "state=other&code=c".to_owned(),
+            format!("state={}x&code=c", req.state),
+            format!("state={}&code=c", &req.state[1..]),
+            "state=x&error=access_denied&iss=https%3A%2F%2Fevil.example".to_owned(),
+            "error=login_required".to_owned(),
+        ];
+        for q in wrong {
+            let p = CallbackParams::from_query(&q).unwrap();
+            let r = validate_callback(&p, &req, ISSUER, true);
+            assert_eq!(kind(r), ErrorKind::StateMismatch, "{q}");
+        }
+    }
+
+    #[test]
+    fn issuer_rules() {
+        let req = fresh();
+        let evil = "iss=https%3A%2F%2Fevil.example";
+        let cases = [
+            (
+                format!("code=c&{evil}"),
+                false,
+                Some("https://evil.example"),
+            ),
+            (
+                "code=c&iss=https%3A%2F%2Fop.example%2F".into(),
+                true,
+                Some("https://op.example/"),
+            ),
+            (
+                format!("code=c&error=access_denied&{evil}"),
+                false,
+                Some("https://evil.example"),
+            ),
+            ("code=c".into(), true, None),
+        ];
+        for (q, supported, actual) in cases {
+            let expected = ErrorKind::CallbackIssuerMismatch {
+                expected: ISSUER.into(),
+                actual: actual.map(Into::into),
+            };
+            assert_eq!(kind(validate(&req, &q, supported)), expected, "{q}");
+        }
+    }
+
+    #[test]
+    fn error_responses_become_oauth_errors_and_code_is_required() {
+        let req = fresh();
+        let q = "error=consent_required&error_description=Again&error_uri=https%3A%2F%2Fdoc&code=c";
+        let err = validate(&req, q, false).unwrap_err();
+        let oauth = err.oauth().unwrap();
+        assert_eq!(oauth.code, OAuthErrorCode::ConsentRequired);
+        assert_eq!(oauth.description.as_deref(), Some("Again"));
+        assert_eq!(
+            (oauth.uri.as_deref(), oauth.status),
+            (Some("https://doc"), None)
+        );
+        let err = validate(&req, "error=vendor_thing", false).unwrap_err();
+        assert_eq!(
+            err.oauth().unwrap().code,
+            OAuthErrorCode::Other("vendor_thing".into())
+        );
+        let r = validate(&req, "code=", false);
+        assert_eq!(kind(r), ErrorKind::MissingCallbackParameter("code"));
+    }
+}

@@ -1,0 +1,564 @@
+//! ID token validation (OpenID Connect Core 1.0 §3.1.3.7), strict and pure: no I/O, no clock
+//! reads; the caller passes the provider's keys ([`Jwks`]) and the time.
+//!
+//! The signature is always verified, with an allow-listed asymmetric algorithm and a key from the
+//! provider's JWKS; then every claim check is idpkit's own, each failing with its own
+//! [`TokenValidationError`] variant.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
+use serde::de::{Deserializer, Error as _, IgnoredAny};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::error::TokenValidationError;
+use crate::http::describe_json_error;
+use crate::jwks::Jwks;
+
+/// The default clock leeway for `exp`, `iat`, `nbf` and `auth_time`: 30 seconds.
+///
+/// ```
+/// assert_eq!(idpkit::id_token::DEFAULT_LEEWAY.as_secs(), 30);
+/// ```
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// What an ID token is checked against.
+///
+/// [`new`](Self::new) gives safe defaults: RS256 only (the OpenID Connect default), 30 seconds
+/// of leeway, no `max_age`. Widen the algorithms from the provider's metadata with
+/// [`algorithms_from_metadata`](Self::algorithms_from_metadata).
+///
+/// ```
+/// use idpkit::id_token::IdTokenChecks;
+/// let mut checks = IdTokenChecks::new("https://op.example", "my-app");
+/// assert_eq!(checks.allowed_algorithms, [jsonwebtoken::Algorithm::RS256]);
+/// checks.max_age = Some(std::time::Duration::from_secs(3600));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdTokenChecks {
+    /// The issuer; `iss` must equal it exactly.
+    pub issuer: String,
+    /// This client's id; `aud` must contain it and `azp`, if present, must be it.
+    pub client_id: String,
+    /// The signing algorithms accepted. HMAC algorithms are refused even if listed here: the
+    /// provider's keys are public.
+    pub allowed_algorithms: Vec<Algorithm>,
+    /// Clock skew tolerated on `exp`, `iat`, `nbf` and `auth_time`.
+    pub leeway: Duration,
+    /// The `max_age` sent in the authorization request, if any: `auth_time` is then required
+    /// and must be at most this long ago.
+    pub max_age: Option<Duration>,
+}
+
+impl IdTokenChecks {
+    /// Checks for tokens from `issuer` to `client_id`, with the defaults.
+    ///
+    /// ```
+    /// let checks = idpkit::id_token::IdTokenChecks::new("https://op.example", "my-app");
+    /// assert_eq!(checks.leeway, idpkit::id_token::DEFAULT_LEEWAY);
+    /// assert_eq!(checks.max_age, None);
+    /// ```
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        IdTokenChecks {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            allowed_algorithms: vec![Algorithm::RS256],
+            leeway: DEFAULT_LEEWAY,
+            max_age: None,
+        }
+    }
+
+    /// The algorithms to allow given the provider's `id_token_signing_alg_values_supported`:
+    /// the asymmetric ones idpkit supports, in order, without duplicates. `none`, every `HS*`
+    /// and unknown names are dropped; if nothing is left, `[RS256]` (the default of OpenID
+    /// Connect Discovery 1.0 §3).
+    ///
+    /// ```
+    /// use idpkit::id_token::IdTokenChecks;
+    /// use jsonwebtoken::Algorithm;
+    /// let names = ["none", "HS256", "ES256", "RS256", "ES512"].map(String::from);
+    /// assert_eq!(IdTokenChecks::algorithms_from_metadata(&names), [Algorithm::ES256, Algorithm::RS256]);
+    /// assert_eq!(IdTokenChecks::algorithms_from_metadata(&[]), [Algorithm::RS256]);
+    /// ```
+    pub fn algorithms_from_metadata(values: &[String]) -> Vec<Algorithm> {
+        let mut algorithms = Vec::new();
+        for alg in values.iter().filter_map(|v| v.parse::<Algorithm>().ok()) {
+            if alg.family() != AlgorithmFamily::Hmac && !algorithms.contains(&alg) {
+                algorithms.push(alg);
+            }
+        }
+        if algorithms.is_empty() {
+            algorithms.push(Algorithm::RS256);
+        }
+        algorithms
+    }
+}
+
+/// The claims of a verified ID token: the standard ones typed, every other claim (`name`,
+/// `organizations`, …) kept in [`extra`](Self::extra).
+///
+/// ```
+/// let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{
+///     "iss": "https://op.example", "sub": "u1", "aud": "my-app", "exp": 2, "iat": 1,
+///     "name": "Ada"
+/// }"#).unwrap();
+/// assert_eq!(claims.aud, ["my-app"]);
+/// assert_eq!(claims.extra["name"], "Ada");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the end-user's identifier at the issuer.
+    pub sub: String,
+    /// Audiences (a single string in the token becomes a one-element list).
+    #[serde(deserialize_with = "audience")]
+    pub aud: Vec<String>,
+    /// Expiry, seconds since the Unix epoch.
+    #[serde(deserialize_with = "numeric_date")]
+    pub exp: u64,
+    /// Issue time, seconds since the Unix epoch.
+    #[serde(deserialize_with = "numeric_date")]
+    pub iat: u64,
+    /// The nonce of the authorization request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Authorized party: the client the token was issued to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    /// Access token hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    /// When the end-user authenticated, seconds since the Unix epoch.
+    #[serde(
+        default,
+        deserialize_with = "opt_numeric_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_time: Option<u64>,
+    /// The end-user's e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the provider verified the e-mail address (`"true"`/`"false"` strings are read
+    /// as booleans, as some providers send them).
+    #[serde(
+        default,
+        deserialize_with = "opt_lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_verified: Option<bool>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl IdTokenClaims {
+    /// All claims, standard and extra, as one JSON object (`aud` always as an array).
+    ///
+    /// ```
+    /// # let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":"my-app","exp":2,"iat":1,"name":"Ada"}"#).unwrap();
+    /// let all = claims.all_claims();
+    /// assert_eq!(all["sub"], "u1");
+    /// assert_eq!(all["name"], "Ada");
+    /// assert!(!all.contains_key("nonce"));
+    /// ```
+    pub fn all_claims(&self) -> Map<String, Value> {
+        // Cannot fail: every key is a string, every value plain JSON.
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+
+    /// All claims as a JSON value (an object); see [`all_claims`](Self::all_claims).
+    ///
+    /// ```
+    /// # let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":["a","b"],"azp":"a","exp":2,"iat":1}"#).unwrap();
+    /// assert_eq!(claims.to_value()["aud"], serde_json::json!(["a", "b"]));
+    /// ```
+    pub fn to_value(&self) -> Value {
+        Value::Object(self.all_claims())
+    }
+}
+
+/// The claims as read from the token, before the checks: the standard ones optional, so a
+/// missing one is reported as [`TokenValidationError::MissingClaim`], not as malformed JSON.
+#[derive(Deserialize)]
+struct WireClaims {
+    iss: Option<String>,
+    sub: Option<String>,
+    #[serde(default, deserialize_with = "opt_audience")]
+    aud: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "opt_numeric_date")]
+    exp: Option<u64>,
+    #[serde(default, deserialize_with = "opt_numeric_date")]
+    iat: Option<u64>,
+    nonce: Option<String>,
+    azp: Option<String>,
+    at_hash: Option<String>,
+    #[serde(default, deserialize_with = "opt_numeric_date")]
+    auth_time: Option<u64>,
+    email: Option<String>,
+    #[serde(default, deserialize_with = "opt_lenient_bool")]
+    email_verified: Option<bool>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(aud) => vec![aud],
+        OneOrMany::Many(auds) => auds,
+    })
+}
+
+fn opt_audience<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => None,
+        Some(OneOrMany::One(aud)) => Some(vec![aud]),
+        Some(OneOrMany::Many(auds)) => Some(auds),
+    })
+}
+
+/// A NumericDate (RFC 7519 §2): a non-negative JSON number, fractions dropped.
+fn to_seconds(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
+const NUMERIC_DATE: &str = "a NumericDate must be a non-negative number";
+
+fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    to_seconds(&serde_json::Number::deserialize(d)?).ok_or_else(|| D::Error::custom(NUMERIC_DATE))
+}
+
+fn opt_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => to_seconds(&n)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(NUMERIC_DATE)),
+    }
+}
+
+fn opt_lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrString {
+        Bool(bool),
+        String(String),
+    }
+    match Option::<BoolOrString>::deserialize(d)? {
+        None => Ok(None),
+        Some(BoolOrString::Bool(b)) => Ok(Some(b)),
+        Some(BoolOrString::String(s)) if s == "true" => Ok(Some(true)),
+        Some(BoolOrString::String(s)) if s == "false" => Ok(Some(false)),
+        Some(BoolOrString::String(_)) => Err(D::Error::custom("expected a boolean")),
+    }
+}
+
+/// The JOSE header members idpkit reads before choosing a key.
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    kid: Option<String>,
+    crit: Option<IgnoredAny>,
+}
+
+fn malformed(problem: &str) -> TokenValidationError {
+    TokenValidationError::Malformed(problem.to_owned())
+}
+
+/// A token-supplied string fit for an error message: short printable ASCII is kept, anything
+/// else is replaced by a placeholder, so errors cannot carry large or control-character payloads.
+fn loggable(value: &str, max_len: usize) -> String {
+    if value.len() <= max_len && value.bytes().all(|b| b.is_ascii_graphic()) {
+        value.to_owned()
+    } else {
+        format!("[{} bytes, not shown]", value.len())
+    }
+}
+
+fn parse_header(token: &str) -> Result<RawHeader, TokenValidationError> {
+    let mut segments = token.split('.');
+    let (Some(header), Some(_), Some(_), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(malformed(
+            "expected three dot-separated segments (a signed JWT)",
+        ));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| malformed("the header is not base64url"))?;
+    let header: RawHeader = serde_json::from_slice(&bytes).map_err(|e| {
+        TokenValidationError::Malformed(format!("header: {}", describe_json_error(&e)))
+    })?;
+    if header.crit.is_some() {
+        return Err(malformed(
+            "the header has critical extensions (`crit`), which are not supported",
+        ));
+    }
+    Ok(header)
+}
+
+fn allowed_algorithm(
+    name: &str,
+    checks: &IdTokenChecks,
+) -> Result<Algorithm, TokenValidationError> {
+    match name.parse::<Algorithm>() {
+        Ok(alg)
+            if alg.family() != AlgorithmFamily::Hmac
+                && checks.allowed_algorithms.contains(&alg) =>
+        {
+            Ok(alg)
+        }
+        _ => Err(TokenValidationError::AlgorithmNotAllowed(loggable(
+            name, 16,
+        ))),
+    }
+}
+
+fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
+    match e.kind() {
+        JwtErrorKind::InvalidSignature => TokenValidationError::InvalidSignature,
+        JwtErrorKind::Base64(_) => malformed("a segment is not base64url"),
+        JwtErrorKind::Utf8(_) => malformed("the claims are not UTF-8"),
+        JwtErrorKind::Json(e) => {
+            TokenValidationError::Malformed(format!("claims: {}", describe_json_error(e)))
+        }
+        _ => malformed("the token could not be decoded"),
+    }
+}
+
+/// Validates an ID token (OpenID Connect Core 1.0 §3.1.3.7) and returns its claims.
+///
+/// In order:
+///
+/// 1. the header must parse and name an algorithm in
+///    [`allowed_algorithms`](IdTokenChecks::allowed_algorithms) — never `none`, never HMAC;
+/// 2. the key is looked up in `keys` by `kid` and algorithm ([`Jwks::find`]);
+/// 3. the signature must verify;
+/// 4. `iss` must equal the issuer exactly, and `sub` be present;
+/// 5. `aud` must contain the client id; with several audiences `azp` is required, and `azp`,
+///    when present, must be the client id;
+/// 6. `exp` must not have passed, `iat` (and `nbf`, if present) must not be in the future,
+///    each within the leeway;
+/// 7. with `expected_nonce`, `nonce` must be present and equal (compared in constant time);
+///    without (a refresh), it is not checked;
+/// 8. with [`max_age`](IdTokenChecks::max_age), `auth_time` must be present and recent enough;
+/// 9. when the token has `at_hash` and `access_token` is given, `at_hash` must be the left half
+///    of the access token's hash with the algorithm's hash function (SHA-512 for EdDSA),
+///    base64url-encoded.
+///
+/// # Errors
+///
+/// One [`TokenValidationError`] variant per failed check: `Malformed`,
+/// `AlgorithmNotAllowed` (also when the key with the token's `kid` is of another type),
+/// `UnknownKey` (the cue to refetch the JWKS, see
+/// [`JwksCache`](crate::jwks::JwksCache)), `InvalidSignature`, `MissingClaim`,
+/// `IssuerMismatch`, `AudienceMismatch`, `AuthorizedPartyMismatch`, `Expired`,
+/// `IssuedInFuture` (`iat` or `nbf`), `NonceMismatch`, `AuthTooOld`, `AccessTokenHashMismatch`.
+/// No error carries the token's claims or signature; the few token values that appear (`alg`,
+/// `kid`, `iss`) are cut to short printable ASCII.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+/// use base64::Engine;
+/// use idpkit::id_token::{verify_id_token, IdTokenChecks};
+/// use idpkit::{jwks::Jwks, TokenValidationError};
+/// use jsonwebtoken::{Algorithm, EncodingKey, Header};
+///
+/// // The provider: an Ed25519 key, published in its JWKS, signs an ID token.
+/// let pair = Ed25519KeyPair::generate().unwrap();
+/// let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+/// let jwks = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"{x}"}}]}}"#);
+/// let mut header = Header::new(Algorithm::EdDSA);
+/// header.kid = Some("k1".into());
+/// let claims = serde_json::json!({
+///     "iss": "https://op.example", "sub": "user-1", "aud": "my-app",
+///     "iat": 1_700_000_000, "exp": 1_700_000_300, "nonce": "n-0S6"
+/// });
+/// let key = EncodingKey::from_ed_der(pair.to_pkcs8v1().unwrap().as_ref());
+/// let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+///
+/// // The relying party.
+/// let jwks = Jwks::from_json(jwks.as_bytes()).unwrap();
+/// let mut checks = IdTokenChecks::new("https://op.example", "my-app");
+/// checks.allowed_algorithms = vec![Algorithm::EdDSA];
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_010);
+/// let verified = verify_id_token(&token, &jwks, &checks, Some("n-0S6"), None, now).unwrap();
+/// assert_eq!(verified.sub, "user-1");
+///
+/// let err = verify_id_token(&token, &jwks, &checks, Some("other"), None, now).unwrap_err();
+/// assert_eq!(err, TokenValidationError::NonceMismatch);
+/// ```
+pub fn verify_id_token(
+    token: &str,
+    keys: &Jwks,
+    checks: &IdTokenChecks,
+    expected_nonce: Option<&str>,
+    access_token: Option<&str>,
+    now: SystemTime,
+) -> Result<IdTokenClaims, TokenValidationError> {
+    let header = parse_header(token)?;
+    let alg = allowed_algorithm(&header.alg, checks)?;
+    let kid = header.kid.as_deref();
+    let Some(key) = keys.find(kid, alg) else {
+        return Err(match kid {
+            // The key exists but is of another type, or pinned to another `alg`.
+            Some(kid) if keys.has_kid(kid) => {
+                TokenValidationError::AlgorithmNotAllowed(loggable(&header.alg, 16))
+            }
+            _ => TokenValidationError::UnknownKey(kid.map(|k| loggable(k, 128))),
+        });
+    };
+
+    // Signature only: every claim check below is idpkit's own.
+    let mut validation = Validation::new(alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    let claims: WireClaims = jsonwebtoken::decode(token, key.decoding_key(), &validation)
+        .map_err(|e| from_jwt_error(&e))?
+        .claims;
+
+    check_claims(claims, alg, checks, expected_nonce, access_token, now)
+}
+
+fn check_claims(
+    c: WireClaims,
+    alg: Algorithm,
+    checks: &IdTokenChecks,
+    expected_nonce: Option<&str>,
+    access_token: Option<&str>,
+    now: SystemTime,
+) -> Result<IdTokenClaims, TokenValidationError> {
+    use TokenValidationError as E;
+
+    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let leeway = checks.leeway;
+    let at = Duration::from_secs;
+
+    let iss = c.iss.ok_or(E::MissingClaim("iss"))?;
+    if iss != checks.issuer {
+        return Err(E::IssuerMismatch {
+            actual: loggable(&iss, 256),
+        });
+    }
+    let sub = c.sub.ok_or(E::MissingClaim("sub"))?;
+
+    let aud = c.aud.ok_or(E::MissingClaim("aud"))?;
+    if !aud.contains(&checks.client_id) {
+        return Err(E::AudienceMismatch);
+    }
+    match &c.azp {
+        Some(azp) if *azp != checks.client_id => return Err(E::AuthorizedPartyMismatch),
+        None if aud.len() > 1 => return Err(E::AuthorizedPartyMismatch),
+        _ => {}
+    }
+
+    let exp = c.exp.ok_or(E::MissingClaim("exp"))?;
+    if now > at(exp).saturating_add(leeway) {
+        return Err(E::Expired);
+    }
+    let iat = c.iat.ok_or(E::MissingClaim("iat"))?;
+    let latest = now.saturating_add(leeway);
+    if at(iat) > latest {
+        return Err(E::IssuedInFuture);
+    }
+    if let Some(nbf) = c.extra.get("nbf") {
+        let nbf = match nbf {
+            Value::Number(n) => to_seconds(n),
+            _ => None,
+        }
+        .ok_or_else(|| malformed("`nbf` is not a NumericDate"))?;
+        if at(nbf) > latest {
+            return Err(E::IssuedInFuture);
+        }
+    }
+
+    if let Some(expected) = expected_nonce {
+        let matches = c
+            .nonce
+            .as_deref()
+            .is_some_and(|n| bool::from(n.as_bytes().ct_eq(expected.as_bytes())));
+        if !matches {
+            return Err(E::NonceMismatch);
+        }
+    }
+
+    if let Some(max_age) = checks.max_age {
+        let auth_time = c.auth_time.ok_or(E::MissingClaim("auth_time"))?;
+        if now > at(auth_time).saturating_add(max_age).saturating_add(leeway) {
+            return Err(E::AuthTooOld);
+        }
+    }
+
+    if let (Some(claimed), Some(access_token)) = (c.at_hash.as_deref(), access_token) {
+        let expected = access_token_hash(alg, access_token);
+        if !bool::from(claimed.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(E::AccessTokenHashMismatch);
+        }
+    }
+
+    Ok(IdTokenClaims {
+        iss,
+        sub,
+        aud,
+        exp,
+        iat,
+        nonce: c.nonce,
+        azp: c.azp,
+        at_hash: c.at_hash,
+        auth_time: c.auth_time,
+        email: c.email,
+        email_verified: c.email_verified,
+        extra: c.extra,
+    })
+}
+
+/// `at_hash` / `c_hash` (OIDC Core §3.1.3.6): the left-most half of the hash of the ASCII value,
+/// with the hash function of the JWS algorithm, base64url without padding.
+fn access_token_hash(alg: Algorithm, value: &str) -> String {
+    let hash = match alg {
+        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 | Algorithm::HS256 => {
+            &digest::SHA256
+        }
+        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 | Algorithm::HS384 => {
+            &digest::SHA384
+        }
+        // *512, and EdDSA: Ed25519 hashes with SHA-512.
+        _ => &digest::SHA512,
+    };
+    let digest = digest::digest(hash, value.as_bytes());
+    let bytes = digest.as_ref();
+    URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
+}
+
+#[cfg(test)]
+mod tests;

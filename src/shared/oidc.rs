@@ -1,0 +1,521 @@
+//! The relying party's operations. One source, compiled twice: each is a pure `build_*` from
+//! the crate root, one `call`, and a pure `parse_*`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::client::IdpClient;
+use super::maybe_async;
+use super::transport::{HttpClient, call};
+use crate::agent::AuthenticatedAgent;
+use crate::authorize::{
+    AuthorizationOptions, AuthorizationRequest, CallbackParams, build_authorization_request,
+    validate_callback,
+};
+use crate::endpoints::{
+    Introspection, LogoutOptions, TokenTypeHint, build_introspection_request, build_logout_url,
+    build_revocation_request, build_userinfo_request, parse_introspection_response,
+    parse_revocation_response, parse_userinfo_response,
+};
+use crate::error::{Error, ErrorKind, Result, TokenValidationError};
+use crate::id_token::{IdTokenChecks, IdTokenClaims, verify_id_token};
+use crate::jwks::{Jwks, build_jwks_request, parse_jwks_response};
+use crate::secret::{AccessToken, CodeVerifier, IdToken};
+use crate::token::{Grant, TokenSet, build_token_request, parse_token_response};
+
+type Claims = serde_json::Map<String, serde_json::Value>;
+
+#[maybe_async]
+impl<H: HttpClient> IdpClient<H> {
+    /// Starts a sign-in: the URL to send the user to, with PKCE (S256), `state` and `nonce`
+    /// freshly drawn from the OS. Keep the returned request (it is serde-serializable) until the
+    /// callback. `openid` is added to the scopes when missing.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when no redirect URI is configured.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "app")
+    ///     .redirect_uri("https://app.example.com/callback")
+    ///     .discover()
+    ///     .unwrap();
+    /// let request = client.create_authorization_url(&["openid", "email"]).unwrap();
+    /// println!("go to {}", request.url);
+    /// # }
+    /// ```
+    pub fn create_authorization_url(&self, scopes: &[&str]) -> Result<AuthorizationRequest> {
+        self.create_authorization_url_with(scopes, &AuthorizationOptions::default())
+    }
+
+    /// [`create_authorization_url`](Self::create_authorization_url) with options: `prompt`,
+    /// `login_hint`, `max_age`, resource indicators and extra parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when no redirect URI is configured or an extra parameter would
+    /// override one idpkit sets.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
+    /// let options = idpkit::authorize::AuthorizationOptions {
+    ///     prompt: Some("consent".into()),
+    ///     login_hint: Some("alice@example.com".into()),
+    ///     ..Default::default()
+    /// };
+    /// let request = client.create_authorization_url_with(&["openid", "offline_access"], &options).unwrap();
+    /// # }
+    /// ```
+    pub fn create_authorization_url_with(
+        &self,
+        scopes: &[&str],
+        options: &AuthorizationOptions,
+    ) -> Result<AuthorizationRequest> {
+        build_authorization_request(
+            &self.metadata().authorization_endpoint,
+            self.client_id(),
+            self.redirect_uri()?,
+            scopes,
+            options,
+        )
+    }
+
+    /// Completes a sign-in from the callback URL (or its query string): checks `state` in
+    /// constant time, the RFC 9207 `iss` parameter, turns `error=` into a typed
+    /// [`OAuthError`](crate::OAuthError), exchanges the code with the PKCE verifier and
+    /// validates the ID token (signature, issuer, audience, times, nonce, `at_hash`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StateMismatch`], [`ErrorKind::CallbackIssuerMismatch`],
+    /// [`ErrorKind::OAuth`] (`login_required`, `consent_required`, `access_denied`, …),
+    /// [`ErrorKind::MissingCallbackParameter`], the token endpoint's errors, and
+    /// [`ErrorKind::TokenValidation`] for an ID token that fails a check.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, request: idpkit::authorize::AuthorizationRequest) -> idpkit::Result<()> {
+    /// let agent = client
+    ///     .handle_callback("https://app.example.com/callback?code=...&state=...", &request)
+    ///     .await?;
+    /// println!("signed in: {}", agent.id());
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_callback(
+        &self,
+        callback: &str,
+        request: &AuthorizationRequest,
+    ) -> Result<AuthenticatedAgent> {
+        let params = if callback.contains("://") {
+            CallbackParams::from_url(callback)?
+        } else {
+            CallbackParams::from_query(callback)?
+        };
+        let code = validate_callback(
+            &params,
+            request,
+            self.issuer().as_str(),
+            self.metadata()
+                .authorization_response_iss_parameter_supported,
+        )?;
+        let mut checks = self.id_token_checks().clone();
+        checks.max_age = request.max_age.map(std::time::Duration::from_secs);
+        self.exchange(
+            &code,
+            &request.code_verifier,
+            &request.redirect_uri,
+            Some(&request.nonce),
+            &checks,
+        )
+        .await
+    }
+
+    /// Exchanges an authorization code (as the reference SDK's `exchange_code`), for callers
+    /// that handle the callback themselves. Prefer [`handle_callback`](Self::handle_callback):
+    /// this cannot check the ID token's `nonce`, since it does not have it; PKCE still binds the
+    /// code to the verifier.
+    ///
+    /// # Errors
+    ///
+    /// As [`handle_callback`](Self::handle_callback), without the callback checks.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, code: &str, verifier: &idpkit::CodeVerifier) -> idpkit::Result<()> {
+    /// let agent = client.exchange_code(code, verifier).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &CodeVerifier,
+    ) -> Result<AuthenticatedAgent> {
+        let redirect_uri = self.redirect_uri()?.to_owned();
+        self.exchange(
+            code,
+            code_verifier,
+            &redirect_uri,
+            None,
+            self.id_token_checks(),
+        )
+        .await
+    }
+
+    async fn exchange(
+        &self,
+        code: &str,
+        code_verifier: &CodeVerifier,
+        redirect_uri: &str,
+        nonce: Option<&str>,
+        checks: &IdTokenChecks,
+    ) -> Result<AuthenticatedAgent> {
+        let grant = Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        };
+        let tokens = self.token_request(&grant).await?;
+        let id_token = tokens.id_token.as_ref().ok_or_else(|| {
+            Error::malformed(
+                "a token response with an ID token",
+                "no id_token (was the `openid` scope requested?)",
+            )
+        })?;
+        let claims = self
+            .verify_with(id_token, checks, nonce, Some(&tokens.access_token))
+            .await?;
+        AuthenticatedAgent::from_claims(tokens, claims.all_claims())
+    }
+
+    /// Refreshes an agent's tokens (stateless; a session from
+    /// [`create_agent`](Self::create_agent) does this by itself, once for all its callers).
+    /// Keeps the old refresh token when the provider does not rotate it; a new ID token must
+    /// name the same subject.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenExpired`] without a refresh token; [`ErrorKind::SubjectMismatch`] when
+    /// the new ID token is another user's; the token endpoint's errors (`invalid_grant` when the
+    /// refresh token was revoked or already used).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// let agent = client.refresh(&agent).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn refresh(&self, agent: &AuthenticatedAgent) -> Result<AuthenticatedAgent> {
+        self.refresh_with(agent, &|_: &TokenSet| {}).await
+    }
+
+    /// The refresh itself; `on_refresh` sees the new token set as soon as it is parsed, before
+    /// any check that could still fail, so a rotated refresh token is never lost.
+    pub(crate) async fn refresh_with(
+        &self,
+        agent: &AuthenticatedAgent,
+        on_refresh: &(dyn Fn(&TokenSet) + Send + Sync),
+    ) -> Result<AuthenticatedAgent> {
+        let old = agent.tokens();
+        let refresh_token = old
+            .refresh_token
+            .as_ref()
+            .ok_or_else(|| Error::from(ErrorKind::TokenExpired))?;
+        let grant = Grant::RefreshToken {
+            refresh_token,
+            scope: None,
+        };
+        let mut tokens = self.token_request(&grant).await?;
+        let new_id_token = tokens.id_token.clone();
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = old.refresh_token.clone();
+        }
+        if tokens.id_token.is_none() {
+            tokens.id_token = old.id_token.clone();
+        }
+        if tokens.scope.is_none() {
+            tokens.scope = old.scope.clone();
+        }
+        on_refresh(&tokens);
+        let claims = match &new_id_token {
+            Some(id_token) => {
+                let claims = self
+                    .verify_id_token(id_token, None, Some(&tokens.access_token))
+                    .await?;
+                if claims.sub != agent.id() {
+                    return Err(ErrorKind::SubjectMismatch {
+                        expected: agent.id().to_owned(),
+                        actual: claims.sub,
+                    }
+                    .into());
+                }
+                Some(claims.all_claims())
+            }
+            None => None,
+        };
+        agent.refreshed(tokens, claims)
+    }
+
+    /// Gets a token for this client itself (OAuth 2.0 client credentials, RFC 6749 §4.4): an
+    /// agent of type [`Agent`](crate::agent::PrincipalType::Agent) whose access is the token's
+    /// scopes.
+    ///
+    /// # Errors
+    ///
+    /// The token endpoint's errors (`invalid_client` for bad credentials, `invalid_scope`).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
+    ///     .client_secret("s3cr3t")
+    ///     .discover()
+    ///     .unwrap();
+    /// let service = client.client_credentials(&["projects:read"]).unwrap();
+    /// assert!(service.has_access("read", "projects"));
+    /// # }
+    /// ```
+    pub async fn client_credentials(&self, scopes: &[&str]) -> Result<AuthenticatedAgent> {
+        self.client_credentials_for(scopes, &[]).await
+    }
+
+    /// [`client_credentials`](Self::client_credentials) for the given resource indicators
+    /// (RFC 8707).
+    ///
+    /// # Errors
+    ///
+    /// As [`client_credentials`](Self::client_credentials); `invalid_target` for an unknown
+    /// resource.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "billing").unwrap();
+    /// let service = client.client_credentials_for(&["projects:read"], &["https://api.example.com"]).unwrap();
+    /// # }
+    /// ```
+    pub async fn client_credentials_for(
+        &self,
+        scopes: &[&str],
+        resources: &[&str],
+    ) -> Result<AuthenticatedAgent> {
+        let scope = scopes.join(" ");
+        let grant = Grant::ClientCredentials {
+            scope: (!scope.is_empty()).then_some(scope.as_str()),
+            resources,
+            audience: None,
+        };
+        let tokens = self.token_request(&grant).await?;
+        Ok(AuthenticatedAgent::for_service(self.client_id(), tokens))
+    }
+
+    /// Fetches the userinfo claims (OpenID Connect Core §5.3) with the agent's access token;
+    /// their `sub` must be the agent's.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the provider has no userinfo endpoint; `invalid_token` as an
+    /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`].
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// let claims = client.get_user_info(&agent).await?;
+    /// println!("{:?}", claims.get("name"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_user_info(&self, agent: &AuthenticatedAgent) -> Result<Claims> {
+        let endpoint = self.endpoint(
+            "userinfo_endpoint",
+            self.metadata().userinfo_endpoint.as_deref(),
+        )?;
+        let request = build_userinfo_request(endpoint, agent.access_token(), self.limits())?;
+        let response = call(self.http_client(), request).await?;
+        let claims = parse_userinfo_response(response, self.now())?;
+        match claims.get("sub").and_then(|s| s.as_str()) {
+            Some(sub) if sub == agent.id() => Ok(claims),
+            other => Err(ErrorKind::SubjectMismatch {
+                expected: agent.id().to_owned(),
+                actual: other.unwrap_or_default().to_owned(),
+            }
+            .into()),
+        }
+    }
+
+    /// Revokes a token (RFC 7009). Revoking a refresh token usually ends the whole grant.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the provider has no revocation endpoint; the endpoint's
+    /// errors.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// use idpkit::endpoints::TokenTypeHint;
+    /// client.revoke_token(agent.access_token().expose_secret(), Some(TokenTypeHint::AccessToken)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_token(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<()> {
+        let endpoint = self.endpoint(
+            "revocation_endpoint",
+            self.metadata().revocation_endpoint.as_deref(),
+        )?;
+        let request =
+            build_revocation_request(endpoint, token, hint, self.client_auth(), self.limits())?;
+        let response = call(self.http_client(), request).await?;
+        parse_revocation_response(response, self.now())
+    }
+
+    /// Asks the provider about a token (RFC 7662).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the provider has no introspection endpoint; the endpoint's
+    /// errors.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, token: &str) -> idpkit::Result<()> {
+    /// let info = client.introspect(token, None).await?;
+    /// println!("active: {}", info.active);
+    /// # Ok(()) }
+    /// ```
+    pub async fn introspect(
+        &self,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<Introspection> {
+        let endpoint = self.endpoint(
+            "introspection_endpoint",
+            self.metadata().introspection_endpoint.as_deref(),
+        )?;
+        let request =
+            build_introspection_request(endpoint, token, hint, self.client_auth(), self.limits())?;
+        let response = call(self.http_client(), request).await?;
+        parse_introspection_response(response, self.now())
+    }
+
+    /// The URL that ends the user's session at the provider (OpenID Connect RP-Initiated
+    /// Logout 1.0). `client_id` is filled in when not given.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when the provider has no `end_session_endpoint`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
+    /// # let agent: idpkit::agent::AuthenticatedAgent = todo!();
+    /// let url = client.create_logout_url(idpkit::endpoints::LogoutOptions {
+    ///     id_token_hint: agent.tokens().id_token.clone(),
+    ///     post_logout_redirect_uri: Some("https://app.example.com/bye".into()),
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// # }
+    /// ```
+    pub fn create_logout_url(&self, mut options: LogoutOptions) -> Result<String> {
+        let endpoint = self.endpoint(
+            "end_session_endpoint",
+            self.metadata().end_session_endpoint.as_deref(),
+        )?;
+        if options.client_id.is_none() {
+            options.client_id = Some(self.client_id().to_owned());
+        }
+        build_logout_url(endpoint, &options)
+    }
+
+    /// Verifies an ID token against the provider's keys (OpenID Connect Core §3.1.3.7). The
+    /// JWKS is fetched on first use and cached; a token naming an unknown `kid` triggers one
+    /// refetch, at most once per refetch interval, so a flood of forged tokens cannot make the
+    /// client hammer the provider.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenValidation`] with the failed check; the JWKS endpoint's errors.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, token: idpkit::IdToken) -> idpkit::Result<()> {
+    /// let claims = client.verify_id_token(&token, None, None).await?;
+    /// println!("{}", claims.sub);
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_id_token(
+        &self,
+        id_token: &IdToken,
+        nonce: Option<&str>,
+        access_token: Option<&AccessToken>,
+    ) -> Result<IdTokenClaims> {
+        self.verify_with(id_token, self.id_token_checks(), nonce, access_token)
+            .await
+    }
+
+    pub(crate) async fn verify_with(
+        &self,
+        id_token: &IdToken,
+        checks: &IdTokenChecks,
+        nonce: Option<&str>,
+        access_token: Option<&AccessToken>,
+    ) -> Result<IdTokenClaims> {
+        let token = id_token.expose_secret();
+        let access_token = access_token.map(|t| t.expose_secret());
+        let keys = self.jwks().await?;
+        match verify_id_token(token, &keys, checks, nonce, access_token, self.now()) {
+            Err(TokenValidationError::UnknownKey(kid)) => match self.refetch_jwks(&keys).await? {
+                Some(fresh) => {
+                    verify_id_token(token, &fresh, checks, nonce, access_token, self.now())
+                        .map_err(Error::from)
+                }
+                None => Err(TokenValidationError::UnknownKey(kid).into()),
+            },
+            other => other.map_err(Error::from),
+        }
+    }
+
+    /// The cached JWKS, fetched on first use (one fetch for all concurrent first callers).
+    async fn jwks(&self) -> Result<Arc<Jwks>> {
+        if let Some(keys) = self.jwks_cache().current() {
+            return Ok(keys);
+        }
+        let _one_fetch = self.jwks_lock().lock().await;
+        if let Some(keys) = self.jwks_cache().current() {
+            return Ok(keys);
+        }
+        self.fetch_jwks().await
+    }
+
+    /// Fetches the JWKS again after `stale` did not know a key id, unless another caller has
+    /// just done so or the refetch floor forbids it (then `None`).
+    async fn refetch_jwks(&self, stale: &Arc<Jwks>) -> Result<Option<Arc<Jwks>>> {
+        let _one_fetch = self.jwks_lock().lock().await;
+        if let Some(current) = self.jwks_cache().current()
+            && !Arc::ptr_eq(&current, stale)
+        {
+            return Ok(Some(current));
+        }
+        if !self.jwks_cache().try_claim_refetch(Instant::now()) {
+            return Ok(None);
+        }
+        self.fetch_jwks().await.map(Some)
+    }
+
+    async fn fetch_jwks(&self) -> Result<Arc<Jwks>> {
+        let uri = self.endpoint("jwks_uri", Some(&self.metadata().jwks_uri))?;
+        let request = build_jwks_request(&url_of(uri)?, self.limits())?;
+        let response = call(self.http_client(), request).await?;
+        let keys = parse_jwks_response(response, self.now())?;
+        Ok(self.jwks_cache().store(keys))
+    }
+
+    async fn token_request(&self, grant: &Grant<'_>) -> Result<TokenSet> {
+        let endpoint =
+            self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
+        let request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
+        let response = call(self.http_client(), request).await?;
+        parse_token_response(response, self.now())
+    }
+}
+
+fn url_of(s: &str) -> Result<url::Url> {
+    url::Url::parse(s).map_err(|e| Error::config(format!("invalid URL {s:?}: {e}")))
+}

@@ -1,0 +1,212 @@
+//! A session: an agent resumed from stored tokens that refreshes itself, once for all its
+//! concurrent callers. One source, compiled twice; the lock is the mode's own (a
+//! `parking_lot::Mutex` in blocking code, a `tokio::sync::Mutex` in async code), held across the
+//! refresh request so that callers queue behind the one refresh instead of racing it (the
+//! provider revokes the whole grant when a rotated-out refresh token is used twice).
+
+use std::sync::Arc;
+
+use super::client::IdpClient;
+use super::transport::HttpClient;
+use super::{Lock, maybe_async};
+use crate::agent::{AgentOptions, AuthenticatedAgent};
+use crate::error::{Error, ErrorKind, Result};
+use crate::token::TokenSet;
+
+/// A signed-in agent that keeps itself fresh. Built by [`IdpClient::create_agent`]; cheap to
+/// clone (clones share the state, and so share refreshes).
+///
+/// ```no_run
+/// # #[cfg(feature = "async")]
+/// # async fn run(client: idpkit::IdpClient, stored: idpkit::token::TokenSet) -> idpkit::Result<()> {
+/// use idpkit::agent::AgentOptions;
+/// let session = client
+///     .create_agent(stored, AgentOptions::new().on_refresh(|tokens| {
+///         // persist `tokens` now: the old refresh token may no longer work
+///         let _ = serde_json::to_string(tokens);
+///     }))
+///     .await?;
+/// let agent = session.agent().await?; // refreshed first if about to expire
+/// println!("{} may read projects: {}", agent.id(), agent.has_access("read", "projects"));
+/// # Ok(()) }
+/// ```
+pub struct AgentSession<H = super::DefaultHttp> {
+    inner: Arc<SessionInner<H>>,
+}
+
+struct SessionInner<H> {
+    client: IdpClient<H>,
+    options: AgentOptions,
+    current: Lock<Arc<AuthenticatedAgent>>,
+}
+
+impl<H> Clone for AgentSession<H> {
+    fn clone(&self) -> Self {
+        AgentSession {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H> std::fmt::Debug for AgentSession<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentSession")
+            .field("client", &self.inner.client)
+            .finish_non_exhaustive()
+    }
+}
+
+#[maybe_async]
+impl<H: HttpClient> IdpClient<H> {
+    /// Resumes a session from a stored token set (as the reference SDK's `create_agent`). The
+    /// stored ID token's signature, issuer and audience are verified (its expiry is not: ID
+    /// tokens are short-lived and a stored one is expected to have expired); a token set without
+    /// an ID token (client credentials) becomes a service agent.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenValidation`] for an ID token that is not the provider's or not for
+    /// this client; the JWKS endpoint's errors.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
+    /// let stored: idpkit::token::TokenSet = serde_json::from_str(&std::fs::read_to_string("tokens.json").unwrap()).unwrap();
+    /// let session = client.create_agent(stored, idpkit::agent::AgentOptions::new()).unwrap();
+    /// let agent = session.agent().unwrap();
+    /// # }
+    /// ```
+    pub async fn create_agent(
+        &self,
+        tokens: TokenSet,
+        options: AgentOptions,
+    ) -> Result<AgentSession<H>> {
+        let agent = match tokens.id_token.clone() {
+            Some(id_token) => {
+                let mut checks = self.id_token_checks().clone();
+                checks.leeway = STORED_TOKEN_LEEWAY;
+                let claims = self.verify_with(&id_token, &checks, None, None).await?;
+                AuthenticatedAgent::from_claims(tokens, claims.all_claims())?
+            }
+            None => AuthenticatedAgent::for_service(self.client_id(), tokens),
+        };
+        Ok(AgentSession {
+            inner: Arc::new(SessionInner {
+                client: self.clone(),
+                options,
+                current: Lock::new(Arc::new(agent)),
+            }),
+        })
+    }
+}
+
+/// Accept a stored ID token whatever its `exp`/`iat` (ten years either way).
+const STORED_TOKEN_LEEWAY: std::time::Duration = std::time::Duration::from_secs(10 * 365 * 86_400);
+
+#[maybe_async]
+impl<H: HttpClient> AgentSession<H> {
+    /// The agent, refreshed first when its access token expires within the client's refresh
+    /// buffer and automatic refresh is on (the options' `auto_refresh`, else the client's).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenExpired`] when the token has expired and cannot be refreshed; the
+    /// refresh's errors (also reported to `on_refresh_error`).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
+    /// let agent = session.agent()?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn agent(&self) -> Result<Arc<AuthenticatedAgent>> {
+        let auto = self
+            .inner
+            .options
+            .auto_refresh
+            .unwrap_or(self.inner.client.rp_auto_refresh());
+        self.agent_with(auto).await
+    }
+
+    /// [`agent`](Self::agent) with automatic refresh on or off for this call.
+    ///
+    /// # Errors
+    ///
+    /// As [`agent`](Self::agent).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
+    /// let agent = session.agent_with(false)?; // never calls the provider
+    /// # Ok(()) }
+    /// ```
+    pub async fn agent_with(&self, auto_refresh: bool) -> Result<Arc<AuthenticatedAgent>> {
+        let client = &self.inner.client;
+        let mut current = self.inner.current.lock().await;
+        let now = client.now();
+        if !current.tokens().is_expired(now, client.rp_refresh_buffer()) {
+            return Ok(Arc::clone(&current));
+        }
+        if !auto_refresh {
+            return if current.tokens().is_expired(now, std::time::Duration::ZERO) {
+                Err(ErrorKind::TokenExpired.into())
+            } else {
+                Ok(Arc::clone(&current))
+            };
+        }
+        let refreshed = self.refresh_locked(&current).await?;
+        *current = Arc::clone(&refreshed);
+        Ok(refreshed)
+    }
+
+    /// Refreshes now, whatever the expiry (queued behind any refresh already under way).
+    ///
+    /// # Errors
+    ///
+    /// As [`IdpClient::refresh`].
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
+    /// let agent = session.refresh()?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn refresh(&self) -> Result<Arc<AuthenticatedAgent>> {
+        let mut current = self.inner.current.lock().await;
+        let refreshed = self.refresh_locked(&current).await?;
+        *current = Arc::clone(&refreshed);
+        Ok(refreshed)
+    }
+
+    async fn refresh_locked(&self, agent: &AuthenticatedAgent) -> Result<Arc<AuthenticatedAgent>> {
+        let options = &self.inner.options;
+        let notify = |tokens: &TokenSet| {
+            if let Some(on_refresh) = &options.on_refresh {
+                on_refresh(tokens);
+            }
+        };
+        match self.inner.client.refresh_with(agent, &notify).await {
+            Ok(agent) => Ok(Arc::new(agent)),
+            Err(e) => Err(report(options, e)),
+        }
+    }
+
+    /// The client this session refreshes with.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(session: idpkit::blocking::AgentSession) {
+    /// println!("{}", session.client().issuer());
+    /// # }
+    /// ```
+    pub fn client(&self) -> &IdpClient<H> {
+        &self.inner.client
+    }
+}
+
+fn report(options: &AgentOptions, error: Error) -> Error {
+    if let Some(on_error) = &options.on_refresh_error {
+        on_error(&error);
+    }
+    error
+}

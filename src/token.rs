@@ -1,0 +1,1082 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OpenID Connect Core §3.1.3): client
+//! authentication, the token request for each grant, and the token response.
+//!
+//! The pure pair both clients use: [`build_token_request`] makes the request for a [`Grant`]
+//! with the client authenticated as [`ClientAuth`] says; [`parse_token_response`] turns the
+//! answer into a [`TokenSet`] or an error.
+//!
+//! ```
+//! use idpkit::{ClientSecret, RefreshToken, http::RequestLimits};
+//! use idpkit::token::{build_token_request, ClientAuth, Grant};
+//! let auth = ClientAuth::choose("my-app", Some(ClientSecret::new("s3cr3t")), None, &[])?;
+//! let rt = RefreshToken::new("rt-1");
+//! let grant = Grant::RefreshToken { refresh_token: &rt, scope: None };
+//! let request = build_token_request("https://op.example/token", &grant, &auth, RequestLimits::default())?;
+//! assert_eq!(request.headers()["authorization"], "Basic bXktYXBwOnMzY3IzdA==");
+//! # Ok::<(), idpkit::Error>(())
+//! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::header::{AUTHORIZATION, HeaderValue};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::authorize::AuthorizationRequest;
+use crate::error::{Error, OAuthError, OAuthErrorCode, Result};
+use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits};
+use crate::secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
+
+/// A client authentication method at the token endpoint (the names of
+/// `token_endpoint_auth_methods_supported`, OIDC Core §9 / RFC 8414).
+///
+/// ```
+/// use idpkit::token::AuthMethod;
+/// assert_eq!(AuthMethod::ClientSecretPost.as_str(), "client_secret_post");
+/// assert_eq!(serde_json::to_string(&AuthMethod::None).unwrap(), r#""none""#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// `client_secret_basic`: HTTP Basic with the client id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_secret_post`: `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+    /// `none`: a public client, identified by `client_id` in the body (and PKCE).
+    None,
+}
+
+impl AuthMethod {
+    /// The method's registered name.
+    ///
+    /// ```
+    /// assert_eq!(idpkit::token::AuthMethod::ClientSecretBasic.as_str(), "client_secret_basic");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+}
+
+/// How the client authenticates to the token, revocation and introspection endpoints.
+///
+/// `Debug` never shows the secret.
+///
+/// ```
+/// use idpkit::{ClientSecret, token::ClientAuth};
+/// let auth = ClientAuth::ClientSecretBasic { client_id: "app".into(), secret: ClientSecret::new("hunter2") };
+/// assert!(!format!("{auth:?}").contains("hunter2"));
+/// assert_eq!(auth.client_id(), "app");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// HTTP Basic authentication (RFC 6749 §2.3.1), both parts form-urlencoded first.
+    ClientSecretBasic {
+        /// The client identifier.
+        client_id: String,
+        /// The client secret.
+        secret: ClientSecret,
+    },
+    /// `client_id` and `client_secret` in the request body (RFC 6749 §2.3.1).
+    ClientSecretPost {
+        /// The client identifier.
+        client_id: String,
+        /// The client secret.
+        secret: ClientSecret,
+    },
+    /// No authentication, a public client: only `client_id` in the body (RFC 6749 §3.2.1).
+    None {
+        /// The client identifier.
+        client_id: String,
+    },
+}
+
+impl ClientAuth {
+    /// Chooses the authentication from the client's settings and the provider's
+    /// `token_endpoint_auth_methods_supported` (`supported`; empty when not announced):
+    ///
+    /// - no secret: [`ClientAuth::None`] (the provider's list is not consulted: many providers
+    ///   accept public clients without listing `none`);
+    /// - `preferred`, if given, when the provider lists it or lists nothing;
+    /// - else `client_secret_basic` when listed or nothing is listed (the default of RFC 8414
+    ///   §2 and OIDC Discovery §3);
+    /// - else `client_secret_post` when listed.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty client id or secret, a
+    /// secret method preferred without a secret, a preferred method the provider does not list,
+    /// or a provider that supports neither secret method (such as `private_key_jwt` only).
+    ///
+    /// ```
+    /// use idpkit::{ClientSecret, token::{AuthMethod, ClientAuth}};
+    /// let secret = || Some(ClientSecret::new("s"));
+    /// let post_only = ["client_secret_post".to_string(), "private_key_jwt".to_string()];
+    /// let auth = ClientAuth::choose("app", secret(), None, &post_only)?;
+    /// assert_eq!(auth.method(), AuthMethod::ClientSecretPost);
+    /// assert_eq!(ClientAuth::choose("app", secret(), None, &[])?.method(), AuthMethod::ClientSecretBasic);
+    /// assert_eq!(ClientAuth::choose("app", None, None, &post_only)?.method(), AuthMethod::None);
+    /// assert!(ClientAuth::choose("app", secret(), Some(AuthMethod::ClientSecretBasic), &post_only).is_err());
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn choose(
+        client_id: impl Into<String>,
+        secret: Option<ClientSecret>,
+        preferred: Option<AuthMethod>,
+        supported: &[String],
+    ) -> Result<ClientAuth> {
+        let client_id = client_id.into();
+        if client_id.is_empty() {
+            return Err(Error::config("client_id must not be empty"));
+        }
+        let listed = |m: AuthMethod| supported.iter().any(|s| s == m.as_str());
+        let Some(secret) = secret else {
+            return match preferred {
+                None | Some(AuthMethod::None) => Ok(ClientAuth::None { client_id }),
+                Some(m) => Err(Error::config(format!(
+                    "token endpoint authentication {} needs a client secret",
+                    m.as_str()
+                ))),
+            };
+        };
+        if secret.expose_secret().is_empty() {
+            return Err(Error::config("client_secret must not be empty"));
+        }
+        let method = match preferred {
+            Some(m) if supported.is_empty() || listed(m) => m,
+            Some(m) => {
+                return Err(Error::config(format!(
+                    "the provider does not support token endpoint authentication {} \
+                     (it supports {supported:?})",
+                    m.as_str()
+                )));
+            }
+            None if supported.is_empty() || listed(AuthMethod::ClientSecretBasic) => {
+                AuthMethod::ClientSecretBasic
+            }
+            None if listed(AuthMethod::ClientSecretPost) => AuthMethod::ClientSecretPost,
+            None => {
+                return Err(Error::config(format!(
+                    "the provider supports neither client_secret_basic nor client_secret_post \
+                     (it supports {supported:?})"
+                )));
+            }
+        };
+        Ok(match method {
+            AuthMethod::ClientSecretBasic => ClientAuth::ClientSecretBasic { client_id, secret },
+            AuthMethod::ClientSecretPost => ClientAuth::ClientSecretPost { client_id, secret },
+            AuthMethod::None => ClientAuth::None { client_id },
+        })
+    }
+
+    /// The client identifier.
+    ///
+    /// ```
+    /// assert_eq!(idpkit::token::ClientAuth::None { client_id: "app".into() }.client_id(), "app");
+    /// ```
+    pub fn client_id(&self) -> &str {
+        match self {
+            ClientAuth::ClientSecretBasic { client_id, .. }
+            | ClientAuth::ClientSecretPost { client_id, .. }
+            | ClientAuth::None { client_id } => client_id,
+        }
+    }
+
+    /// The method used.
+    ///
+    /// ```
+    /// use idpkit::token::{AuthMethod, ClientAuth};
+    /// assert_eq!(ClientAuth::None { client_id: "app".into() }.method(), AuthMethod::None);
+    /// ```
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            ClientAuth::ClientSecretBasic { .. } => AuthMethod::ClientSecretBasic,
+            ClientAuth::ClientSecretPost { .. } => AuthMethod::ClientSecretPost,
+            ClientAuth::None { .. } => AuthMethod::None,
+        }
+    }
+}
+
+/// The `Authorization` value of `client_secret_basic`: RFC 6749 §2.3.1 has the client id and the
+/// secret each `application/x-www-form-urlencoded` before they are joined and base64-encoded.
+/// Marked sensitive, so `http`'s `Debug` hides it.
+fn basic_authorization(client_id: &str, secret: &ClientSecret) -> Result<HeaderValue> {
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let credentials = format!("{}:{}", encode(client_id), encode(secret.expose_secret()));
+    sensitive_header(&format!("Basic {}", STANDARD.encode(credentials)))
+}
+
+/// A header value marked sensitive; the error never quotes it.
+pub(crate) fn sensitive_header(value: &str) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| Error::config("a credential has characters not allowed in an HTTP header"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// A form `POST` to an endpoint that authenticates the client ([`ClientAuth`]): the token,
+/// revocation and introspection endpoints.
+pub(crate) fn authenticated_form<'a>(
+    url: &url::Url,
+    mut params: Vec<(&'a str, &'a str)>,
+    auth: &'a ClientAuth,
+    limits: RequestLimits,
+) -> Result<HttpRequest> {
+    let mut authorization = None;
+    match auth {
+        ClientAuth::ClientSecretBasic { client_id, secret } => {
+            authorization = Some(basic_authorization(client_id, secret)?);
+        }
+        ClientAuth::ClientSecretPost { client_id, secret } => {
+            params.push(("client_id", client_id));
+            params.push(("client_secret", secret.expose_secret()));
+        }
+        ClientAuth::None { client_id } => params.push(("client_id", client_id)),
+    }
+    let mut request = h::post_form(url, &params, limits)?;
+    if let Some(value) = authorization {
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    Ok(request)
+}
+
+/// What the client exchanges at the token endpoint.
+///
+/// `Debug` redacts the authorization code.
+///
+/// ```
+/// use idpkit::{CodeVerifier, token::Grant};
+/// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+/// let grant = Grant::AuthorizationCode {
+///     code: "secret-code",
+///     redirect_uri: "https://app.example/cb",
+///     code_verifier: &verifier,
+/// };
+/// assert!(!format!("{grant:?}").contains("secret-code"));
+/// ```
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Grant<'a> {
+    /// The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.5).
+    AuthorizationCode {
+        /// The code from the callback.
+        code: &'a str,
+        /// The `redirect_uri` of the authorization request, exactly.
+        redirect_uri: &'a str,
+        /// The request's code verifier.
+        code_verifier: &'a CodeVerifier,
+    },
+    /// A refresh (RFC 6749 §6).
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: &'a RefreshToken,
+        /// A narrower scope, space-separated, if wanted.
+        scope: Option<&'a str>,
+    },
+    /// The client credentials grant (RFC 6749 §4.4), for confidential clients only.
+    ClientCredentials {
+        /// The scope wanted, space-separated.
+        scope: Option<&'a str>,
+        /// Resource indicators (RFC 8707), each sent as a `resource` parameter.
+        resources: &'a [&'a str],
+        /// An `audience` parameter, for providers that use it instead of `resource`.
+        audience: Option<&'a str>,
+    },
+}
+
+impl<'a> Grant<'a> {
+    /// The authorization code grant for a callback's `code` and the stored request (its
+    /// redirect URI and code verifier).
+    ///
+    /// ```
+    /// use idpkit::authorize::{build_authorization_request, AuthorizationOptions};
+    /// use idpkit::token::Grant;
+    /// let request = build_authorization_request(
+    ///     "https://op.example/authorize", "app", "https://app.example/cb", &[],
+    ///     &AuthorizationOptions::default(),
+    /// )?;
+    /// let grant = Grant::authorization_code("the-code", &request);
+    /// assert!(matches!(grant, Grant::AuthorizationCode { redirect_uri: "https://app.example/cb", .. }));
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn authorization_code(code: &'a str, request: &'a AuthorizationRequest) -> Self {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri: &request.redirect_uri,
+            code_verifier: &request.code_verifier,
+        }
+    }
+}
+
+impl fmt::Debug for Grant<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Grant::AuthorizationCode {
+                redirect_uri,
+                code_verifier,
+                ..
+            } => f
+                .debug_struct("AuthorizationCode")
+                .field("code", &"[redacted]")
+                .field("redirect_uri", redirect_uri)
+                .field("code_verifier", code_verifier)
+                .finish(),
+            Grant::RefreshToken {
+                refresh_token,
+                scope,
+            } => f
+                .debug_struct("RefreshToken")
+                .field("refresh_token", refresh_token)
+                .field("scope", scope)
+                .finish(),
+            Grant::ClientCredentials {
+                scope,
+                resources,
+                audience,
+            } => f
+                .debug_struct("ClientCredentials")
+                .field("scope", scope)
+                .field("resources", resources)
+                .field("audience", audience)
+                .finish(),
+        }
+    }
+}
+
+/// The token request: a form `POST` of the grant, with the client authenticated as `auth`
+/// (an `Authorization: Basic` header, or `client_id` and perhaps `client_secret` in the body).
+///
+/// # Errors
+///
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) when the endpoint is not https (http only on
+/// loopback), the code or refresh token is empty, or the client credentials grant is asked for
+/// without client authentication (RFC 6749 §4.4: confidential clients only).
+///
+/// ```
+/// use idpkit::{ClientSecret, RefreshToken};
+/// use idpkit::http::RequestLimits;
+/// use idpkit::token::{build_token_request, ClientAuth, Grant};
+/// let auth = ClientAuth::ClientSecretPost { client_id: "app".into(), secret: ClientSecret::new("s") };
+/// let rt = RefreshToken::new("rt-1");
+/// let grant = Grant::RefreshToken { refresh_token: &rt, scope: Some("openid email") };
+/// let req = build_token_request("https://op.example/token", &grant, &auth, RequestLimits::default())?;
+/// assert_eq!(
+///     req.body(),
+///     b"grant_type=refresh_token&refresh_token=rt-1&scope=openid+email&client_id=app&client_secret=s"
+/// );
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+pub fn build_token_request(
+    token_endpoint: &str,
+    grant: &Grant<'_>,
+    auth: &ClientAuth,
+    limits: RequestLimits,
+) -> Result<HttpRequest> {
+    let url = h::require_secure_url("token_endpoint", token_endpoint)?;
+    let mut params = Vec::new();
+    match *grant {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => {
+            if code.is_empty() {
+                return Err(Error::config("the authorization code must not be empty"));
+            }
+            params.extend([
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", code_verifier.expose_secret()),
+            ]);
+        }
+        Grant::RefreshToken {
+            refresh_token,
+            scope,
+        } => {
+            if refresh_token.expose_secret().is_empty() {
+                return Err(Error::config("the refresh token must not be empty"));
+            }
+            params.extend([
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+            ]);
+            params.extend(scope.map(|s| ("scope", s)));
+        }
+        Grant::ClientCredentials {
+            scope,
+            resources,
+            audience,
+        } => {
+            if matches!(auth, ClientAuth::None { .. }) {
+                return Err(Error::config(
+                    "the client credentials grant needs client authentication (a client secret)",
+                ));
+            }
+            params.push(("grant_type", "client_credentials"));
+            params.extend(scope.map(|s| ("scope", s)));
+            params.extend(resources.iter().map(|r| ("resource", *r)));
+            params.extend(audience.map(|a| ("audience", a)));
+        }
+    }
+    authenticated_form(&url, params, auth, limits)
+}
+
+/// The tokens of a successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+///
+/// Serialisable, so an application can store it (keep that storage as private as the tokens);
+/// `Debug` redacts every token. The expiry is kept as an absolute time, computed from
+/// `expires_in` when the response was parsed.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// let tokens: idpkit::token::TokenSet = serde_json::from_str(
+///     r#"{"access_token":"at-1","token_type":"Bearer","expires_at":1700000060}"#,
+/// ).unwrap();
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert!(!tokens.is_expired(now, Duration::from_secs(30)));
+/// assert!(tokens.is_expired(now, Duration::from_secs(60)));
+/// assert!(!format!("{tokens:?}").contains("at-1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The token type as the provider spelled it: `Bearer` or `DPoP` (any case).
+    pub token_type: String,
+    /// When the access token expires, in seconds since the Unix epoch, if the provider said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// The refresh token, if one was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshToken>,
+    /// The ID token, if one was issued (not validated here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
+    /// The granted scope, if the provider said (RFC 6749 §5.1: absent means as requested).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+fn since_epoch(now: SystemTime) -> Duration {
+    now.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+impl TokenSet {
+    /// How long the access token remains valid at `now` (zero once expired); `None` when the
+    /// expiry is unknown.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(40);
+    /// assert_eq!(tokens.expires_in(now), Some(Duration::from_secs(60)));
+    /// assert_eq!(tokens.expires_in(now + Duration::from_secs(3600)), Some(Duration::ZERO));
+    /// ```
+    pub fn expires_in(&self, now: SystemTime) -> Option<Duration> {
+        let expires_at = Duration::from_secs(self.expires_at?);
+        Some(expires_at.saturating_sub(since_epoch(now)))
+    }
+
+    /// Whether the access token has expired at `now`, or will within `buffer` (refresh a little
+    /// early, so a token does not expire in flight). `false` when the expiry is unknown.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(90);
+    /// assert!(!tokens.is_expired(now, Duration::ZERO));
+    /// assert!(tokens.is_expired(now, Duration::from_secs(10)));
+    /// ```
+    pub fn is_expired(&self, now: SystemTime, buffer: Duration) -> bool {
+        self.expires_at
+            .is_some_and(|at| since_epoch(now).saturating_add(buffer) >= Duration::from_secs(at))
+    }
+
+    /// Keeps `previous` as the refresh token when this response has none: a provider that does
+    /// not rotate refresh tokens omits it from the refresh response (RFC 6749 §6), and the old
+    /// one stays valid.
+    ///
+    /// ```
+    /// use idpkit::RefreshToken;
+    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
+    /// let tokens = tokens.with_previous_refresh_token(Some(RefreshToken::new("old")));
+    /// assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "old");
+    /// ```
+    pub fn with_previous_refresh_token(mut self, previous: Option<RefreshToken>) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = previous;
+        }
+        self
+    }
+}
+
+const TOKEN_RESPONSE: &str = "a token response (RFC 6749 §5.1)";
+
+/// A string member of a JSON object: `None` when absent, `null` or empty; an error naming the
+/// member (never its value) when it is not a string.
+pub(crate) fn string_member(
+    object: &Map<String, Value>,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<Option<String>> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::malformed(
+            expected,
+            format!("`{name}` is not a string"),
+        )),
+    }
+}
+
+/// `expires_in`: a non-negative integer; a string of digits is accepted too (some providers,
+/// such as Azure AD v1, send one).
+fn expires_in(object: &Map<String, Value>) -> Result<Option<u64>> {
+    let seconds = match object.get("expires_in") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        Some(_) => None,
+    };
+    seconds.map(Some).ok_or_else(|| {
+        Error::malformed(
+            TOKEN_RESPONSE,
+            "`expires_in` is not a non-negative integer number of seconds",
+        )
+    })
+}
+
+/// Parses a token response: a 2xx JSON object with a non-empty string `access_token` and a
+/// `token_type` of `Bearer` or `DPoP` (any case; RFC 6749 §7.1: a client must not use a token
+/// whose type it does not understand). `expires_in`, if present, must be a non-negative integer
+/// (or a string of digits, a common deviation) and becomes [`TokenSet::expires_at`] relative to
+/// `now`. Optional members that are `null` or empty count as absent.
+///
+/// A 2xx answer that carries an OAuth `error` and no access token (some providers answer errors
+/// with 200) is an [`ErrorKind::OAuth`](crate::ErrorKind::OAuth) error.
+///
+/// # Errors
+///
+/// [`ErrorKind::OAuth`](crate::ErrorKind::OAuth) or [`ErrorKind::Status`](crate::ErrorKind::Status)
+/// for an error answer (as [`check_status`](crate::http::check_status));
+/// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) for anything else that
+/// is not a valid token response. No message contains a token.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use idpkit::token::parse_token_response;
+/// let resp = |status: u16, body: &str| http::Response::builder().status(status)
+///     .header("content-type", "application/json").body(body.as_bytes().to_vec()).unwrap();
+///
+/// let tokens = parse_token_response(resp(200, r#"{"access_token":"at","token_type":"bearer","refresh_token":"rt"}"#), SystemTime::now())?;
+/// assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "rt");
+/// assert_eq!(tokens.expires_at, None);
+///
+/// let err = parse_token_response(resp(400, r#"{"error":"invalid_grant"}"#), SystemTime::now()).unwrap_err();
+/// assert_eq!(err.oauth().unwrap().code, idpkit::OAuthErrorCode::InvalidGrant);
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+pub fn parse_token_response(response: HttpResponse, now: SystemTime) -> Result<TokenSet> {
+    let status = response.status().as_u16();
+    let object: Map<String, Value> = h::parse_json(response, TOKEN_RESPONSE, now)?;
+    let Some(access_token) = string_member(&object, "access_token", TOKEN_RESPONSE)? else {
+        if let Some(code) = string_member(&object, "error", TOKEN_RESPONSE)? {
+            let mut error = OAuthError::new(OAuthErrorCode::from(code.as_str()));
+            error.description = string_member(&object, "error_description", TOKEN_RESPONSE)?;
+            error.uri = string_member(&object, "error_uri", TOKEN_RESPONSE)?;
+            error.status = Some(status);
+            return Err(error.into());
+        }
+        return Err(Error::malformed(
+            TOKEN_RESPONSE,
+            "`access_token` is missing or empty",
+        ));
+    };
+    let token_type = string_member(&object, "token_type", TOKEN_RESPONSE)?
+        .ok_or_else(|| Error::malformed(TOKEN_RESPONSE, "`token_type` is missing or empty"))?;
+    if !token_type.eq_ignore_ascii_case("bearer") && !token_type.eq_ignore_ascii_case("dpop") {
+        return Err(Error::malformed(
+            TOKEN_RESPONSE,
+            "`token_type` is neither Bearer nor DPoP",
+        ));
+    }
+    let expires_at = expires_in(&object)?.map(|s| since_epoch(now).as_secs().saturating_add(s));
+    Ok(TokenSet {
+        access_token: AccessToken::new(access_token),
+        token_type,
+        expires_at,
+        refresh_token: string_member(&object, "refresh_token", TOKEN_RESPONSE)?
+            .map(RefreshToken::new),
+        id_token: string_member(&object, "id_token", TOKEN_RESPONSE)?.map(IdToken::new),
+        scope: string_member(&object, "scope", TOKEN_RESPONSE)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    const TOKEN: &str = "https://op.example/token";
+    const NOW_SECS: u64 = 1_700_000_000;
+    const LIMITS: RequestLimits = RequestLimits {
+        timeout: Duration::from_secs(5),
+        max_response_bytes: 1000,
+    };
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+    }
+
+    fn basic(secret: &str) -> ClientAuth {
+        ClientAuth::ClientSecretBasic {
+            client_id: "app".into(),
+            secret: secret.into(),
+        }
+    }
+
+    fn post(secret: &str) -> ClientAuth {
+        ClientAuth::ClientSecretPost {
+            client_id: "app".into(),
+            secret: secret.into(),
+        }
+    }
+
+    fn public() -> ClientAuth {
+        ClientAuth::None {
+            client_id: "app".into(),
+        }
+    }
+
+    fn request(grant: &Grant<'_>, auth: &ClientAuth) -> Result<HttpRequest> {
+        build_token_request(TOKEN, grant, auth, LIMITS)
+    }
+
+    fn body(req: &HttpRequest) -> &str {
+        std::str::from_utf8(req.body()).unwrap()
+    }
+
+    fn parse(status: u16, body: &str) -> Result<TokenSet> {
+        let response = http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        parse_token_response(response, now())
+    }
+
+    fn stored(json: &str) -> TokenSet {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn kind<T: fmt::Debug>(r: Result<T>) -> ErrorKind {
+        r.unwrap_err().into_kind()
+    }
+
+    fn is_config<T: fmt::Debug>(r: Result<T>) -> bool {
+        matches!(kind(r), ErrorKind::Config { .. })
+    }
+
+    #[test]
+    fn choose_rules() {
+        use AuthMethod::{ClientSecretBasic as Basic, ClientSecretPost as Post};
+        const NONE: AuthMethod = AuthMethod::None;
+        let s = || Some(ClientSecret::new("s"));
+        let choose = |id: &str, secret, preferred, supported: &[&str]| {
+            let supported: Vec<String> = supported.iter().map(|s| s.to_string()).collect();
+            ClientAuth::choose(id, secret, preferred, &supported)
+        };
+        let both = ["client_secret_post", "client_secret_basic"];
+        let cases = [
+            (None, None, &[][..], NONE),
+            (None, None, &["client_secret_basic"], NONE),
+            (None, Some(NONE), &["client_secret_post"], NONE),
+            (s(), None, &[], Basic),
+            (s(), None, &both, Basic),
+            (s(), None, &["client_secret_post", "none"], Post),
+            (s(), Some(Post), &[], Post),
+            (s(), Some(Post), &both, Post),
+            (s(), Some(NONE), &["none", "client_secret_basic"], NONE),
+        ];
+        for (secret, preferred, supported, expected) in cases {
+            let auth = choose("app", secret, preferred, supported).unwrap();
+            assert_eq!(auth.method(), expected, "{preferred:?} {supported:?}");
+            assert_eq!(auth.client_id(), "app");
+        }
+        let errors = [
+            ("", s(), None, &[][..]),
+            ("app", Some(ClientSecret::new("")), None, &[]),
+            ("app", None, Some(Basic), &[]),
+            ("app", None, Some(Post), &[]),
+            ("app", s(), Some(Basic), &["client_secret_post"]),
+            ("app", s(), Some(NONE), &["client_secret_post"]),
+            ("app", s(), None, &["private_key_jwt", "none"]),
+            ("app", s(), None, &["CLIENT_SECRET_BASIC"]),
+        ];
+        for (id, secret, preferred, supported) in errors {
+            let r = choose(id, secret, preferred, supported);
+            assert!(is_config(r), "{id:?} {preferred:?} {supported:?}");
+        }
+        for m in [Basic, Post, NONE] {
+            let s = serde_json::to_string(&m).unwrap();
+            assert_eq!(s, format!("\"{}\"", m.as_str()));
+            assert_eq!(serde_json::from_str::<AuthMethod>(&s).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_form_encoded_before_base64() {
+        let value = basic_authorization("my app:1", &"a:b+c d%é/~".into()).unwrap();
+        assert!(value.is_sensitive());
+        let encoded = value.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        let decoded = String::from_utf8(STANDARD.decode(encoded).unwrap()).unwrap();
+        assert_eq!(decoded, "my+app%3A1:a%3Ab%2Bc+d%25%C3%A9%2F%7E");
+        // The RFC 6749 §2.3.1 example: plain values stay as they are.
+        let value = basic_authorization("s6BhdRkqt3", &"7Fjfp0ZBr1KtDRbnfVdmIw".into()).unwrap();
+        assert_eq!(value, "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3");
+        // Form encoding makes any client id header-safe.
+        assert!(basic_authorization("app\n", &"s".into()).is_ok());
+    }
+
+    #[test]
+    fn authorization_code_request_shapes() {
+        let v = CodeVerifier::new("verifier-1");
+        let redirect_uri = "https://app.example/cb?x=1";
+        let grant = Grant::AuthorizationCode {
+            code: "c/1",
+            redirect_uri,
+            code_verifier: &v,
+        };
+        let req = request(&grant, &basic("s")).unwrap();
+        assert_eq!(
+            (req.method().as_str(), req.uri().to_string()),
+            ("POST", TOKEN.into())
+        );
+        assert_eq!(
+            req.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(req.headers()["accept"], "application/json");
+        assert_eq!(req.headers()["authorization"], "Basic YXBwOnM=");
+        assert!(
+            !format!("{req:?}").contains("YXBwOnM="),
+            "the header is sensitive"
+        );
+        assert_eq!(RequestLimits::of(&req), LIMITS);
+        let expected = "grant_type=authorization_code&code=c%2F1\
+            &redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1&code_verifier=verifier-1";
+        assert_eq!(body(&req), expected);
+
+        let req = request(&grant, &post("s+1")).unwrap();
+        assert!(req.headers().get("authorization").is_none());
+        assert_eq!(
+            body(&req),
+            format!("{expected}&client_id=app&client_secret=s%2B1")
+        );
+        let req = request(&grant, &public()).unwrap();
+        assert!(req.headers().get("authorization").is_none());
+        assert_eq!(body(&req), format!("{expected}&client_id=app"));
+    }
+
+    #[test]
+    fn authorization_code_from_request() {
+        let options = Default::default();
+        let endpoint = "https://op.example/authorize";
+        let auth_request = crate::authorize::build_authorization_request(
+            endpoint,
+            "app",
+            "https://app.example/cb",
+            &[],
+            &options,
+        )
+        .unwrap();
+        let req = request(&Grant::authorization_code("c", &auth_request), &public()).unwrap();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.body())
+            .into_owned()
+            .collect();
+        let verifier = auth_request.code_verifier.expose_secret();
+        assert!(pairs.contains(&("code_verifier".into(), verifier.into())));
+        assert!(pairs.contains(&("redirect_uri".into(), "https://app.example/cb".into())));
+    }
+
+    #[test]
+    fn refresh_and_client_credentials_shapes() {
+        let rt = RefreshToken::new("rt 1");
+        let grant = Grant::RefreshToken {
+            refresh_token: &rt,
+            scope: None,
+        };
+        let expected = "grant_type=refresh_token&refresh_token=rt+1&client_id=app";
+        assert_eq!(body(&request(&grant, &public()).unwrap()), expected);
+
+        let grant = Grant::ClientCredentials {
+            scope: Some("read write"),
+            resources: &["https://a.example", "urn:b"],
+            audience: Some("api"),
+        };
+        let expected = "grant_type=client_credentials&scope=read+write\
+            &resource=https%3A%2F%2Fa.example&resource=urn%3Ab&audience=api";
+        assert_eq!(body(&request(&grant, &basic("s")).unwrap()), expected);
+        let grant = Grant::ClientCredentials {
+            scope: None,
+            resources: &[],
+            audience: None,
+        };
+        assert_eq!(
+            body(&request(&grant, &basic("s")).unwrap()),
+            "grant_type=client_credentials"
+        );
+        assert!(
+            is_config(request(&grant, &public())),
+            "confidential clients only"
+        );
+    }
+
+    #[test]
+    fn request_errors() {
+        let v = CodeVerifier::new("v");
+        let redirect_uri = "https://app.example/cb";
+        let empty_code = Grant::AuthorizationCode {
+            code: "",
+            redirect_uri,
+            code_verifier: &v,
+        };
+        assert!(is_config(request(&empty_code, &public())));
+        let rt = RefreshToken::new("");
+        let empty_rt = Grant::RefreshToken {
+            refresh_token: &rt,
+            scope: None,
+        };
+        assert!(is_config(request(&empty_rt, &public())));
+        let rt = RefreshToken::new("rt");
+        let grant = Grant::RefreshToken {
+            refresh_token: &rt,
+            scope: None,
+        };
+        for bad in ["http://op.example/token", "token", ""] {
+            assert!(
+                is_config(build_token_request(bad, &grant, &public(), LIMITS)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let v = CodeVerifier::new("verifier-secret");
+        let rt = RefreshToken::new("refresh-secret");
+        let code = Grant::AuthorizationCode {
+            code: "code-secret",
+            redirect_uri: "https://app.example/cb",
+            code_verifier: &v,
+        };
+        let refresh = Grant::RefreshToken {
+            refresh_token: &rt,
+            scope: Some("s"),
+        };
+        let shown = format!(
+            "{:?} {:?} {code:?} {refresh:?}",
+            basic("client-secret"),
+            post("client-secret")
+        );
+        for secret in [
+            "client-secret",
+            "verifier-secret",
+            "refresh-secret",
+            "code-secret",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+
+    #[test]
+    fn full_token_response() {
+        let body = r#"{"access_token":"at-secret","token_type":"Bearer","expires_in":3600,
+            "refresh_token":"rt-secret","id_token":"eyJ.id.token","scope":"openid email","x":1}"#;
+        let tokens = parse(200, body).unwrap();
+        assert_eq!(tokens.access_token.expose_secret(), "at-secret");
+        assert_eq!(tokens.token_type, "Bearer");
+        assert_eq!(tokens.expires_at, Some(NOW_SECS + 3600));
+        assert_eq!(
+            tokens.refresh_token.as_ref().unwrap().expose_secret(),
+            "rt-secret"
+        );
+        assert_eq!(
+            tokens.id_token.as_ref().unwrap().expose_secret(),
+            "eyJ.id.token"
+        );
+        assert_eq!(tokens.scope.as_deref(), Some("openid email"));
+        let shown = format!("{tokens:?}");
+        for secret in ["at-secret", "rt-secret", "eyJ.id.token"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert_eq!(stored(&serde_json::to_string(&tokens).unwrap()), tokens);
+        let minimal = r#"{"access_token":"a","token_type":"DPoP"}"#;
+        assert_eq!(serde_json::to_string(&stored(minimal)).unwrap(), minimal);
+    }
+
+    #[test]
+    fn lenient_members() {
+        let cases = [
+            ("0", Some(NOW_SECS)),
+            ("\"3600\"", Some(NOW_SECS + 3600)),
+            ("null", None),
+            ("18446744073709551615", Some(u64::MAX)),
+        ];
+        for (expires_in, expected) in cases {
+            let body = format!(
+                r#"{{"access_token":"a","token_type":"DPoP","expires_in":{expires_in},
+                    "refresh_token":null,"id_token":"","scope":null}}"#
+            );
+            let tokens = parse(200, &body).unwrap();
+            assert_eq!(
+                (tokens.expires_at, tokens.token_type.as_str()),
+                (expected, "DPoP")
+            );
+            assert_eq!(
+                (tokens.refresh_token, tokens.id_token, tokens.scope),
+                (None, None, None)
+            );
+        }
+        for token_type in ["bearer", "BEARER", "dpop"] {
+            let body = format!(r#"{{"access_token":"a","token_type":"{token_type}"}}"#);
+            assert_eq!(parse(200, &body).unwrap().token_type, token_type);
+        }
+    }
+
+    #[test]
+    fn invalid_responses_are_malformed_and_never_quote_tokens() {
+        let members = [
+            r#""token_type":"Bearer""#,
+            r#""access_token":"","token_type":"Bearer""#,
+            r#""access_token":"tok-secret""#,
+            r#""access_token":"tok-secret","token_type":"mac""#,
+            r#""access_token":"tok-secret","token_type":"N_A""#,
+            r#""access_token":42,"token_type":"Bearer""#,
+        ];
+        let expires_in = r#"-1 1.5 1e400 99999999999999999999999 "-5" "soon" "99999999999999999999999" [1] "tok-secret""#;
+        let expires_in = expires_in.split(' ').map(|e| {
+            format!(r#""access_token":"tok-secret","token_type":"Bearer","expires_in":{e}"#)
+        });
+        let wrong_types = [r#""refresh_token":{"v":"tok-secret"}"#, r#""scope":["a"]"#]
+            .map(|m| format!(r#""access_token":"tok-secret","token_type":"Bearer",{m}"#));
+        let objects = members
+            .map(String::from)
+            .into_iter()
+            .chain(expires_in)
+            .chain(wrong_types);
+        let others = [
+            r#"["tok-secret"]"#,
+            r#""tok-secret""#,
+            "access_token=tok-secret",
+            "",
+            "{",
+            "\u{0}\u{ff}",
+        ];
+        let bodies = objects
+            .map(|m| format!("{{{m}}}"))
+            .chain(others.map(String::from));
+        for b in bodies {
+            let err = parse(200, &b).unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
+                "{b}: {err:?}"
+            );
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("tok-secret"), "{shown}");
+        }
+        let form = http::Response::builder()
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"access_token=tok-secret&token_type=bearer".to_vec())
+            .unwrap();
+        let r = parse_token_response(form, now());
+        assert!(matches!(kind(r), ErrorKind::MalformedResponse { .. }));
+    }
+
+    #[test]
+    fn error_answers() {
+        let err = parse(
+            400,
+            r#"{"error":"invalid_grant","error_description":"used"}"#,
+        )
+        .unwrap_err();
+        let oauth = err.oauth().unwrap();
+        assert_eq!(oauth.code, OAuthErrorCode::InvalidGrant);
+        assert_eq!(
+            (oauth.description.as_deref(), err.status()),
+            (Some("used"), Some(400))
+        );
+        let r = parse(503, "<html>down</html>");
+        assert!(matches!(kind(r), ErrorKind::Status { status: 503, .. }));
+        // Some providers answer errors with 200.
+        let err = parse(
+            200,
+            r#"{"error":"bad_verification_code","error_uri":"https://doc"}"#,
+        )
+        .unwrap_err();
+        let oauth = err.oauth().unwrap();
+        assert_eq!(oauth.code.as_str(), "bad_verification_code");
+        assert_eq!(
+            (oauth.uri.as_deref(), oauth.status),
+            (Some("https://doc"), Some(200))
+        );
+    }
+
+    #[test]
+    fn expiry_helpers() {
+        let mut tokens = stored(r#"{"access_token":"a","token_type":"Bearer"}"#);
+        assert_eq!(tokens.expires_in(now()), None);
+        assert!(!tokens.is_expired(now(), Duration::MAX));
+        tokens.expires_at = Some(NOW_SECS + 100);
+        assert_eq!(tokens.expires_in(now()), Some(Duration::from_secs(100)));
+        let later = now() + Duration::from_millis(500);
+        assert_eq!(
+            tokens.expires_in(later),
+            Some(Duration::from_millis(99_500))
+        );
+        assert!(!tokens.is_expired(now(), Duration::from_secs(99)));
+        assert!(tokens.is_expired(now(), Duration::from_secs(100)));
+        let much_later = now() + Duration::from_secs(200);
+        assert!(tokens.is_expired(much_later, Duration::ZERO));
+        assert_eq!(tokens.expires_in(much_later), Some(Duration::ZERO));
+        // Clocks before the epoch and extreme values do not panic.
+        let before_epoch = SystemTime::UNIX_EPOCH - Duration::from_secs(10);
+        assert!(!tokens.is_expired(before_epoch, Duration::ZERO));
+        assert!(tokens.is_expired(now(), Duration::MAX));
+        tokens.expires_at = Some(u64::MAX);
+        assert!(!tokens.is_expired(now(), Duration::from_secs(60)));
+        assert!(tokens.expires_in(now()).is_some());
+    }
+
+    #[test]
+    fn previous_refresh_token_is_kept_unless_rotated() {
+        let old = Some(RefreshToken::new("old"));
+        let tokens = stored(r#"{"access_token":"a","token_type":"Bearer"}"#);
+        assert_eq!(
+            tokens
+                .with_previous_refresh_token(old.clone())
+                .refresh_token,
+            old
+        );
+        let rotated = stored(r#"{"access_token":"a","token_type":"Bearer","refresh_token":"new"}"#);
+        let kept = rotated
+            .with_previous_refresh_token(old)
+            .refresh_token
+            .unwrap();
+        assert_eq!(kept.expose_secret(), "new");
+    }
+}

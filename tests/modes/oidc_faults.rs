@@ -1,0 +1,348 @@
+// Shared test bodies: compiled once per mode by `tests/oidc_faults.rs`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use idpkit::agent::{AgentOptions, AuthenticatedAgent};
+use idpkit::token::TokenSet;
+use idpkit::{CodeVerifier, ErrorKind, Result};
+
+use super::{idp, maybe_async, provider};
+
+const CLIENT: &str = "rp-1";
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A mock provider: mockito serves the token endpoint and the real provider's JWKS.
+struct Mock {
+    server: mockito::ServerGuard,
+    _jwks: mockito::Mock,
+}
+
+impl Mock {
+    fn new() -> Mock {
+        let mut server = mockito::Server::new();
+        let jwks = {
+            let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+            let mut r = agent
+                .get(format!("{}/jwks", provider().issuer))
+                .call()
+                .unwrap();
+            r.body_mut().read_to_string().unwrap()
+        };
+        let jwks = server
+            .mock("GET", "/jwks")
+            .with_header("content-type", "application/json")
+            .with_body(jwks)
+            .create();
+        Mock {
+            server,
+            _jwks: jwks,
+        }
+    }
+
+    fn issuer(&self) -> String {
+        self.server.url()
+    }
+
+    fn metadata(&self, token_endpoint: &str) -> idpkit::ProviderMetadata {
+        let issuer = self.issuer();
+        serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": token_endpoint,
+            "jwks_uri": format!("{issuer}/jwks"),
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }))
+        .unwrap()
+    }
+
+    fn client(&self) -> idp::IdpClient {
+        self.client_with_token_endpoint(
+            &format!("{}/token", self.issuer()),
+            Duration::from_secs(10),
+        )
+    }
+
+    fn client_with_token_endpoint(
+        &self,
+        token_endpoint: &str,
+        timeout: Duration,
+    ) -> idp::IdpClient {
+        idp::IdpClient::builder(self.issuer(), CLIENT)
+            .client_secret("rp-secret")
+            .redirect_uri("http://127.0.0.1:9999/cb")
+            .timeout(timeout)
+            .build_with_metadata(self.metadata(token_endpoint))
+            .expect("client")
+    }
+
+    /// An ID token from this mock issuer for `sub`, signed by the real provider's key.
+    fn id_token(&self, sub: &str) -> String {
+        let now = now_secs();
+        provider().sign(
+            serde_json::json!({"iss": self.issuer(), "sub": sub, "aud": CLIENT, "iat": now, "exp": now + 300}),
+            serde_json::json!({}),
+        )
+    }
+
+    fn token_response(&mut self, status: usize, content_type: &str, body: String) -> mockito::Mock {
+        self.server
+            .mock("POST", "/token")
+            .with_status(status)
+            .with_header("content-type", content_type)
+            .with_body(body)
+            .create()
+    }
+}
+
+#[maybe_async]
+async fn exchange(client: &idp::IdpClient) -> Result<AuthenticatedAgent> {
+    client
+        .exchange_code("some-code", &CodeVerifier::new("v".repeat(43)))
+        .await
+}
+
+#[maybe_async]
+async fn refresh(
+    client: &idp::IdpClient,
+    agent: &AuthenticatedAgent,
+) -> Result<AuthenticatedAgent> {
+    client.refresh(agent).await
+}
+
+#[maybe_async]
+async fn session(
+    client: &idp::IdpClient,
+    tokens: TokenSet,
+    options: AgentOptions,
+) -> Result<idp::AgentSession> {
+    client.create_agent(tokens, options).await
+}
+
+#[maybe_async]
+async fn agent_of(session: &idp::AgentSession) -> Result<std::sync::Arc<AuthenticatedAgent>> {
+    session.agent().await
+}
+
+#[test]
+fn a_token_endpoint_500_is_a_retryable_status_error() {
+    let mut mock = Mock::new();
+    let _t = mock
+        .server
+        .mock("POST", "/token")
+        .with_status(500)
+        .with_header("retry-after", "3")
+        .with_body("boom")
+        .create();
+    let err = run!(exchange(&mock.client())).expect_err("500");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn garbage_from_the_token_endpoint_is_malformed_and_leaks_nothing() {
+    let mut mock = Mock::new();
+    let _t = mock.token_response(
+        200,
+        "application/json",
+        r#"{"access_token": "sekrit-at", "token_type": 7"#.into(),
+    );
+    let err = run!(exchange(&mock.client())).expect_err("garbage");
+    assert!(
+        matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("sekrit-at"));
+    let mut mock = Mock::new();
+    let _t = mock.token_response(200, "text/html", "<html>login</html>".into());
+    let err = run!(exchange(&mock.client())).expect_err("html");
+    assert!(
+        matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_code_exchange_without_an_id_token_is_refused() {
+    let mut mock = Mock::new();
+    let _t = mock.token_response(
+        200,
+        "application/json",
+        r#"{"access_token":"at","token_type":"Bearer"}"#.into(),
+    );
+    let err = run!(exchange(&mock.client())).expect_err("no id token");
+    assert!(
+        matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_invalid_grant_is_a_typed_oauth_error() {
+    let mut mock = Mock::new();
+    let _t = mock.token_response(
+        400,
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"code already used"}"#.into(),
+    );
+    let err = run!(exchange(&mock.client())).expect_err("invalid_grant");
+    let oauth = err.oauth().expect("oauth");
+    assert_eq!(oauth.code, idpkit::OAuthErrorCode::InvalidGrant);
+    assert_eq!(oauth.description.as_deref(), Some("code already used"));
+    assert_eq!(err.status(), Some(400));
+}
+
+fn stored_tokens(mock: &Mock, sub: &str) -> TokenSet {
+    serde_json::from_value(serde_json::json!({
+        "access_token": "at-old",
+        "token_type": "Bearer",
+        "expires_at": now_secs() + 5,
+        "refresh_token": "rt-old",
+        "id_token": mock.id_token(sub),
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_refreshed_id_token_for_another_subject_is_refused_after_on_refresh() {
+    let mut mock = Mock::new();
+    let mallory = mock.id_token("usr_mallory");
+    let _t = mock.token_response(
+        200,
+        "application/json",
+        serde_json::json!({"access_token":"at-new","token_type":"Bearer","expires_in":300,"refresh_token":"rt-new","id_token": mallory}).to_string(),
+    );
+    let client = mock.client();
+    let seen = Arc::new(Mutex::new(Vec::<TokenSet>::new()));
+    let sink = Arc::clone(&seen);
+    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+    let errs = Arc::clone(&errors);
+    let options = AgentOptions::new()
+        .on_refresh(move |t| sink.lock().unwrap().push(t.clone()))
+        .on_refresh_error(move |e| errs.lock().unwrap().push(e.to_string()));
+    let session =
+        run!(session(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
+    let err = run!(agent_of(&session)).expect_err("subject mismatch");
+    assert!(
+        matches!(err.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_alice" && actual == "usr_mallory"),
+        "{err:?}"
+    );
+    // The rotated refresh token reached the application before the check failed.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].refresh_token.as_ref().map(|r| r.expose_secret()),
+        Some("rt-new")
+    );
+    assert_eq!(errors.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_provider_that_does_not_rotate_keeps_the_old_refresh_token() {
+    let mut mock = Mock::new();
+    let alice = mock.id_token("usr_alice");
+    let t = mock
+        .server
+        .mock("POST", "/token")
+        .match_body(mockito::Matcher::AllOf(vec![
+            mockito::Matcher::UrlEncoded("grant_type".into(), "refresh_token".into()),
+            mockito::Matcher::UrlEncoded("refresh_token".into(), "rt-old".into()),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(serde_json::json!({"access_token":"at-new","token_type":"Bearer","expires_in":300,"id_token": alice}).to_string())
+        .expect(1)
+        .create();
+    let client = mock.client();
+    let agent = AuthenticatedAgent::from_claims(
+        stored_tokens(&mock, "usr_alice"),
+        serde_json::json!({"sub": "usr_alice"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    let refreshed = run!(refresh(&client, &agent)).expect("refresh");
+    t.assert();
+    assert_eq!(refreshed.access_token().expose_secret(), "at-new");
+    assert_eq!(
+        refreshed
+            .tokens()
+            .refresh_token
+            .as_ref()
+            .map(|r| r.expose_secret()),
+        Some("rt-old")
+    );
+    assert!(
+        refreshed
+            .expires_in()
+            .is_some_and(|d| d > Duration::from_secs(200))
+    );
+}
+
+/// A loopback server that accepts connections and never answers (for three seconds).
+fn hanging_server() -> String {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
+    url
+}
+
+#[test]
+fn a_hanging_token_endpoint_times_out() {
+    let mock = Mock::new();
+    let client = mock.client_with_token_endpoint(
+        &format!("{}/token", hanging_server()),
+        Duration::from_millis(300),
+    );
+    let started = Instant::now();
+    let err = run!(exchange(&client)).expect_err("timeout");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_jwks_endpoint_failure_is_reported() {
+    let mut server = mockito::Server::new();
+    let issuer = server.url();
+    let _jwks = server.mock("GET", "/jwks").with_status(503).create();
+    let token = {
+        let now = now_secs();
+        provider().sign(
+            serde_json::json!({"iss": issuer, "sub": "usr_alice", "aud": CLIENT, "iat": now, "exp": now + 300}),
+            serde_json::json!({}),
+        )
+    };
+    let _t = server
+        .mock("POST", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(
+            serde_json::json!({"access_token":"at","token_type":"Bearer","id_token": token})
+                .to_string(),
+        )
+        .create();
+    let metadata = serde_json::from_value(serde_json::json!({
+        "issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"), "jwks_uri": format!("{issuer}/jwks"),
+    }))
+    .unwrap();
+    let client = idp::IdpClient::builder(&issuer, CLIENT)
+        .redirect_uri("http://127.0.0.1:9999/cb")
+        .build_with_metadata(metadata)
+        .unwrap();
+    let err = run!(exchange(&client)).expect_err("jwks 503");
+    assert_eq!(err.status(), Some(503));
+}

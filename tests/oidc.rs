@@ -1,0 +1,111 @@
+//! The relying party end to end against the project's real OpenID Provider
+//! (node-oidc-provider), in both modes. Each behaviour is written once in `modes/oidc.rs`; the
+//! browserless login (set-up, not behaviour) and the fan-out of concurrent callers are the only
+//! mode-specific pieces, below.
+
+#![cfg(any(feature = "blocking", feature = "async"))]
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/op.rs"]
+mod op;
+
+/// The provider shared by the tests that do not count requests (those start their own).
+fn provider() -> &'static op::TestOp {
+    static OP: std::sync::OnceLock<op::TestOp> = std::sync::OnceLock::new();
+    OP.get_or_init(|| op::TestOp::start().expect("start the test OpenID Provider"))
+}
+
+#[cfg(feature = "blocking")]
+#[path = "modes"]
+mod blocking {
+    use std::sync::Arc;
+
+    use idpkit::agent::AuthenticatedAgent;
+    use idpkit::blocking as idp;
+    use maybe_async::must_be_sync as maybe_async;
+
+    use super::{browser, op, provider};
+
+    macro_rules! run {
+        ($e:expr) => {
+            $e
+        };
+    }
+
+    /// `n` threads ask the session for its agent at the same time.
+    fn fan_out(
+        session: &idp::AgentSession,
+        n: usize,
+    ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
+        let barrier = std::sync::Barrier::new(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        session.agent()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        })
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod oidc;
+}
+
+#[cfg(feature = "async")]
+#[path = "modes"]
+mod asynch {
+    use std::sync::Arc;
+
+    use idpkit::agent::AuthenticatedAgent;
+    use idpkit::asynch as idp;
+    use maybe_async::must_be_async as maybe_async;
+
+    use super::{browser, op, provider};
+
+    macro_rules! run {
+        ($e:expr) => {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(4)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on($e)
+        };
+    }
+
+    /// `n` tasks on a multi-threaded runtime ask the session for its agent at the same time.
+    fn fan_out(
+        session: &idp::AgentSession,
+        n: usize,
+    ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
+        run!(async {
+            let barrier = Arc::new(tokio::sync::Barrier::new(n));
+            let handles: Vec<_> = (0..n)
+                .map(|_| {
+                    let session = session.clone();
+                    let barrier = Arc::clone(&barrier);
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        session.agent().await
+                    })
+                })
+                .collect();
+            let mut results = Vec::new();
+            for h in handles {
+                results.push(h.await.expect("task"));
+            }
+            results
+        })
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod oidc;
+}
