@@ -53,6 +53,7 @@
 
 pub mod agent;
 pub mod authorize;
+pub mod authzen;
 mod config;
 pub mod discovery;
 pub mod endpoints;
@@ -64,6 +65,7 @@ pub mod pkce;
 pub mod scope;
 mod secret;
 pub mod token;
+pub mod token_cache;
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub mod transport;
 
@@ -106,13 +108,26 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
+    mod pdp;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
 
     pub use client::{IdpClient, IdpClientBuilder};
+    #[allow(unused_imports)]
+    pub use pdp::*;
     pub use session::AgentSession;
     pub use transport::HttpClient;
+
+    /// The pieces the shared code cannot write once: how this mode waits.
+    #[allow(dead_code)]
+    mod rt {
+        /// Blocks the thread for `duration`.
+        pub(crate) fn sleep(duration: std::time::Duration) {
+            std::thread::sleep(duration)
+        }
+    }
 
     impl HttpClient for crate::transport::UreqHttp {
         fn send(
@@ -155,13 +170,26 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
+    mod pdp;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
 
     pub use client::{IdpClient, IdpClientBuilder};
+    #[allow(unused_imports)]
+    pub use pdp::*;
     pub use session::AgentSession;
     pub use transport::HttpClient;
+
+    /// The pieces the shared code cannot write once: how this mode waits.
+    #[allow(dead_code)]
+    mod rt {
+        /// Sleeps without blocking the runtime.
+        pub(crate) async fn sleep(duration: std::time::Duration) {
+            tokio::time::sleep(duration).await
+        }
+    }
 
     impl HttpClient for crate::transport::ReqwestHttp {
         async fn send(

@@ -1,0 +1,2 @@
+//! The AuthZEN policy decision point client of this mode (being written). One source, compiled
+//! twice.

@@ -1,0 +1,1 @@
+//! A token cache shared by every client in a process (being written).
