@@ -1,51 +1,192 @@
 //! The README's first command: starts the project's own test OpenID Provider on loopback
-//! (installing it with `npm ci` if needed), talks to it with both clients, prints each step,
-//! and stops the provider.
+//! (installing it with `npm ci` if needed) and runs a full session against it, printing each
+//! step: discovery, login (the provider's pages are walked without a browser), identity, an
+//! access check per organization, a session resumed from stored tokens and refreshed, userinfo,
+//! a service token, revocation, logout; then stops the provider. The blocking and the async
+//! client take turns, in one process.
 //!
 //! Run: `cargo run --example demo --features blocking,async`
 
+use idpkit::agent::{AgentOptions, AuthenticatedAgent};
+use idpkit::authorize::AuthorizationOptions;
+use idpkit::endpoints::{LogoutOptions, TokenTypeHint};
+
+#[path = "../tests/support/browser.rs"]
+mod browser;
 #[path = "../tests/support/op.rs"]
 mod op;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("1. starting the test OpenID Provider (node-oidc-provider) on loopback...");
+const REDIRECT: &str = "http://127.0.0.1:8976/callback";
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res<()> {
+    println!("1. Starting the test OpenID Provider (node-oidc-provider) on loopback...");
     let provider = op::TestOp::start()?;
-    println!("   issuer: {}", provider.issuer);
+    println!("   issuer {}", provider.issuer);
 
-    println!("2. discovery with the blocking client (ureq)...");
-    let client = idpkit::IdpClientSync::discover(&provider.issuer, "conf-basic")?;
-    let m = client.metadata();
-    println!("   issuer checked: {}", m.issuer);
-    println!("   authorization endpoint: {}", m.authorization_endpoint);
+    println!("2. Discovery (blocking client): the provider's `issuer` must equal ours exactly.");
+    let client = idpkit::IdpClientSync::builder(&provider.issuer, "conf-basic")
+        .client_secret(provider.client_secret("conf-basic").ok_or("no secret")?)
+        .redirect_uri(REDIRECT)
+        .discover()?;
     println!(
-        "   token endpoint: {}",
-        m.token_endpoint.as_deref().unwrap_or("-")
+        "   token endpoint {}",
+        client.metadata().token_endpoint.as_deref().unwrap_or("-")
     );
-    println!("   JWKS: {}", m.jwks_uri);
-    println!(
-        "   ID-token algorithms: {}",
-        m.id_token_signing_alg_values_supported.join(", ")
-    );
+    println!("   client: {client:?}");
 
-    println!("3. discovery with the async client (reqwest), in the same process...");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let async_client =
-        runtime.block_on(idpkit::IdpClient::discover(&provider.issuer, "conf-basic"))?;
+    println!("3. Sign-in: authorization URL with PKCE S256, state and nonce...");
+    let options = AuthorizationOptions {
+        login_hint: Some("usr_alice".into()),
+        ..Default::default()
+    };
+    let scopes = [
+        "openid",
+        "email",
+        "profile",
+        "organizations",
+        "offline_access",
+    ];
+    let request = client.create_authorization_url_with(&scopes, &options)?;
+    println!("   {}...", &request.url[..request.url.len().min(110)]);
+    let mut browser = browser::Browser::new();
+    let callback = browser.follow_until(&request.url, REDIRECT);
     println!(
-        "   same metadata as the blocking client: {}",
-        async_client.metadata() == client.metadata()
+        "   the provider redirected back: {}...",
+        &callback[..callback.len().min(90)]
     );
+    let agent = client.handle_callback(&callback, &request)?;
+    println!(
+        "   state, iss, code exchange, ID token (signature, iss, aud, exp, iat, nonce): all checked"
+    );
+    print_identity(&agent);
 
-    println!("4. a provider answering for another issuer is refused...");
-    let other = provider.issuer.replace("127.0.0.1", "localhost");
-    match idpkit::IdpClientSync::discover(&other, "conf-basic") {
-        Err(e) => println!("   refused: {e}"),
-        Ok(_) => return Err("discovery accepted another issuer".into()),
+    println!("4. Access checks, per organization (compiled once, nanoseconds each):");
+    for (action, resource) in [
+        ("read", "projects"),
+        ("write", "projects.tasks"),
+        ("delete", "users"),
+    ] {
+        for org in agent.organizations() {
+            println!(
+                "   {:<6} {:<15} in {:<8} -> {}",
+                action,
+                resource,
+                org.id,
+                agent.has_access_in(&org.id, action, resource)
+            );
+        }
+    }
+    for org in agent.organizations() {
+        println!(
+            "   {}: owner {}, admin {}",
+            org.id,
+            agent.is_owner_of(&org.id),
+            agent.is_admin_of(&org.id)
+        );
     }
 
+    println!(
+        "5. A session resumed from stored tokens (async client), expiring soon -> refreshed once:"
+    );
+    let stored = serde_json::to_string(agent.tokens())?;
+    let mut tokens: idpkit::token::TokenSet = serde_json::from_str(&stored)?;
+    tokens.expires_at = Some(now_secs() + 10); // inside the 60 s refresh buffer
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let async_client = runtime.block_on(
+        idpkit::IdpClient::builder(&provider.issuer, "conf-basic")
+            .client_secret(provider.client_secret("conf-basic").ok_or("no secret")?)
+            .redirect_uri(REDIRECT)
+            .discover(),
+    )?;
+    let options = AgentOptions::new().on_refresh(|t| {
+        println!(
+            "   on_refresh: new tokens to store (refresh token rotated: {})",
+            t.refresh_token.is_some()
+        )
+    });
+    let session = runtime.block_on(async_client.create_agent(tokens, options))?;
+    let refreshed = runtime.block_on(async {
+        // Ten concurrent callers share one refresh request.
+        let calls = (0..10).map(|_| {
+            let s = session.clone();
+            tokio::spawn(async move { s.agent().await })
+        });
+        let mut last = None;
+        for call in calls {
+            last = Some(call.await.map_err(|e| e.to_string())??);
+        }
+        Ok::<_, Box<dyn std::error::Error>>(last.ok_or("no caller")?)
+    })?;
+    println!(
+        "   refresh requests seen by the provider: {}; new access token: {}",
+        provider.token_requests("refresh_token"),
+        refreshed.access_token() != agent.access_token()
+    );
+
+    println!("6. Userinfo (its `sub` must be the agent's):");
+    let info = client.get_user_info(&refreshed)?;
+    println!("   sub {}, name {}", info["sub"], info["name"]);
+
+    println!("7. A service authenticates itself (client credentials):");
+    let service_client = idpkit::IdpClientSync::builder(&provider.issuer, "service")
+        .client_secret(provider.client_secret("service").ok_or("no secret")?)
+        .discover()?;
+    let service = service_client.client_credentials(&["projects:read", "users:read"])?;
+    println!(
+        "   {} ({:?}): read projects {}, write projects {}",
+        service.id(),
+        service.principal_type(),
+        service.has_access("read", "projects"),
+        service.has_access("write", "projects")
+    );
+
+    println!("8. Revocation, then introspection:");
+    let token = refreshed.access_token().expose_secret();
+    let before = client.introspect(token, Some(TokenTypeHint::AccessToken))?;
+    client.revoke_token(token, Some(TokenTypeHint::AccessToken))?;
+    let after = client.introspect(token, Some(TokenTypeHint::AccessToken))?;
+    println!("   active before {}, after {}", before.active, after.active);
+
+    println!("9. Logout URL (RP-initiated logout), accepted by the provider:");
+    let logout = client.create_logout_url(LogoutOptions {
+        id_token_hint: refreshed.tokens().id_token.clone(),
+        post_logout_redirect_uri: Some("http://127.0.0.1:8976/logged-out".into()),
+        state: Some("bye".into()),
+        ..Default::default()
+    })?;
+    let page = browser.get(&logout);
+    println!(
+        "   the provider answers HTTP {} with its logout confirmation",
+        page.status
+    );
+
     drop(provider);
-    println!("5. provider stopped. Done.");
+    println!("10. Provider stopped. Done.");
     Ok(())
+}
+
+fn print_identity(agent: &AuthenticatedAgent) {
+    println!(
+        "   signed in: {} ({:?}), email {} (verified: {})",
+        agent.id(),
+        agent.principal_type(),
+        agent.email().unwrap_or("-"),
+        agent.email_verified()
+    );
+    println!(
+        "   token expires in {:?}; tokens in Debug: {:?}",
+        agent.expires_in().unwrap_or_default(),
+        agent.tokens()
+    );
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
