@@ -14,8 +14,9 @@
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build:
-//! [`scope`] (scope evaluation), [`discovery`] and [`http`] (request building and response
-//! parsing), the [`Error`] type.
+//! [`scope`] (scope evaluation), [`id_token`] and [`jwks`] (ID-token validation), [`authorize`],
+//! [`token`], [`endpoints`], [`discovery`] and [`http`] (request building and response parsing),
+//! [`agent`] (the authenticated agent), the [`Error`] type.
 //!
 //! Both TLS stacks use rustls with the aws-lc-rs crypto provider and the platform's certificate
 //! verifier.

@@ -5,6 +5,8 @@
 
 #![cfg(any(feature = "blocking", feature = "async"))]
 
+#[path = "support/hanging.rs"]
+mod hanging;
 #[path = "support/op.rs"]
 mod op;
 
@@ -18,6 +20,7 @@ fn provider() -> &'static op::TestOp {
 #[cfg(feature = "blocking")]
 #[path = "modes"]
 mod blocking {
+    use super::hanging::hanging_server;
     use super::provider;
     use idpkit::blocking as idp;
     use maybe_async::must_be_sync as maybe_async;
@@ -42,6 +45,7 @@ mod blocking {
 #[cfg(feature = "async")]
 #[path = "modes"]
 mod asynch {
+    use super::hanging::hanging_server;
     use super::provider;
     use idpkit::asynch as idp;
     use maybe_async::must_be_async as maybe_async;

@@ -6,6 +6,8 @@
 
 #![cfg(any(feature = "blocking", feature = "async"))]
 
+#[path = "support/hanging.rs"]
+mod hanging;
 #[path = "support/op.rs"]
 mod op;
 
@@ -20,6 +22,7 @@ mod blocking {
     use idpkit::blocking as idp;
     use maybe_async::must_be_sync as maybe_async;
 
+    use super::hanging::hanging_server;
     use super::provider;
 
     macro_rules! run {
@@ -38,6 +41,7 @@ mod asynch {
     use idpkit::asynch as idp;
     use maybe_async::must_be_async as maybe_async;
 
+    use super::hanging::hanging_server;
     use super::provider;
 
     macro_rules! run {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use idpkit::http::{HttpRequest, HttpResponse, RequestLimits, USER_AGENT_VALUE};
 use idpkit::{ErrorKind, Result};
 
-use super::{idp, maybe_async, provider, users_own_transport};
+use super::{hanging_server, idp, maybe_async, provider, users_own_transport};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -50,22 +50,6 @@ async fn discover_via<H: idp::HttpClient>(
         .timeout(timeout)
         .discover()
         .await
-}
-
-/// A loopback server that accepts one connection, reads the request and then says nothing for
-/// three seconds. Its own thread, so a hanging answer cannot stall any other test's server.
-fn hanging_server() -> String {
-    use std::io::Read;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        if let Ok((mut conn, _)) = listener.accept() {
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf);
-            std::thread::sleep(Duration::from_secs(3));
-        }
-    });
-    url
 }
 
 fn kind_of<T: std::fmt::Debug>(r: Result<T>) -> ErrorKind {

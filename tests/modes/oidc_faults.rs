@@ -7,7 +7,7 @@ use idpkit::agent::{AgentOptions, AuthenticatedAgent};
 use idpkit::token::TokenSet;
 use idpkit::{CodeVerifier, ErrorKind, Result};
 
-use super::{idp, maybe_async, provider};
+use super::{hanging_server, idp, maybe_async, provider};
 
 const CLIENT: &str = "rp-1";
 
@@ -284,21 +284,6 @@ fn a_provider_that_does_not_rotate_keeps_the_old_refresh_token() {
             .expires_in()
             .is_some_and(|d| d > Duration::from_secs(200))
     );
-}
-
-/// A loopback server that accepts connections and never answers (for three seconds).
-fn hanging_server() -> String {
-    use std::io::Read;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        if let Ok((mut conn, _)) = listener.accept() {
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf);
-            std::thread::sleep(Duration::from_secs(3));
-        }
-    });
-    url
 }
 
 #[test]
