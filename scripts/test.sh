@@ -26,7 +26,7 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-combos=("" "blocking" "async" "blocking,async")
+combos=("" "blocking" "async" "blocking,async,axum")
 for features in "${combos[@]}"; do
   step "cargo clippy --all-targets [features: ${features:-none}]"
   cargo clippy --all-targets --no-default-features --features "$features" -- -D warnings

@@ -99,6 +99,16 @@ pub enum ErrorKind {
         /// The issuer in the provider's answer.
         actual: String,
     },
+    /// A policy decision point's metadata names another `policy_decision_point` than the one
+    /// configured (OpenID AuthZEN 1.0, metadata validation; a mix-up defence): the metadata
+    /// must not be used.
+    #[error("PDP mismatch: configured {expected:?}, the metadata says {actual:?}")]
+    PdpMismatch {
+        /// The configured PDP identifier.
+        expected: String,
+        /// The `policy_decision_point` in the metadata.
+        actual: String,
+    },
     /// The authorization callback's `state` is missing or differs from the one stored with the
     /// request (CSRF or a mixed-up session; RFC 6749 §10.12, RFC 9700 §4.7).
     #[error("the callback's state does not match the authorization request")]

@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
 //! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
+//! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point (implies `async`) |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build:
@@ -58,6 +59,8 @@ pub mod authzen;
 mod config;
 pub mod discovery;
 pub mod endpoints;
+#[cfg(feature = "axum")]
+pub mod guard;
 mod error;
 pub mod http;
 pub mod id_token;
@@ -105,6 +108,8 @@ pub mod blocking {
     }
 
     #[allow(clippy::duplicate_mod)]
+    mod cache;
+    #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
@@ -127,6 +132,13 @@ pub mod blocking {
         /// Blocks the thread for `duration`.
         pub(crate) fn sleep(duration: std::time::Duration) {
             std::thread::sleep(duration)
+        }
+
+        /// Blocks the thread until the token fetch another caller runs completes.
+        pub(crate) fn wait(
+            waiter: crate::token_cache::Waiter,
+        ) -> crate::Result<crate::token_cache::CachedToken> {
+            waiter.wait_blocking()
         }
     }
 
@@ -167,6 +179,8 @@ pub mod asynch {
     }
 
     #[allow(clippy::duplicate_mod)]
+    mod cache;
+    #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
@@ -189,6 +203,13 @@ pub mod asynch {
         /// Sleeps without blocking the runtime.
         pub(crate) async fn sleep(duration: std::time::Duration) {
             tokio::time::sleep(duration).await
+        }
+
+        /// Waits, without blocking, until the token fetch another caller runs completes.
+        pub(crate) async fn wait(
+            waiter: crate::token_cache::Waiter,
+        ) -> crate::Result<crate::token_cache::CachedToken> {
+            waiter.wait().await
         }
     }
 

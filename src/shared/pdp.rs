@@ -1,2 +1,685 @@
-//! The AuthZEN policy decision point client of this mode (being written). One source, compiled
-//! twice.
+//! The OpenID AuthZEN 1.0 policy decision point (PDP) client of this mode. One source, compiled
+//! twice (see `transport.rs`): requests are built and answers parsed by the pure functions of
+//! [`crate::authzen`]; this file only sends, retries and waits.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::transport::{HttpClient, call};
+use super::{DefaultHttp, default_http, maybe_async};
+use crate::ClientSecret;
+use crate::authzen::{
+    Action, ActionSearchRequest, Decision, EvaluationRequest, EvaluationsRequest,
+    EvaluationsResponse, PdpEndpoints, PdpId, PdpMetadata, Resource, ResourceSearchRequest,
+    RetryPolicy, SearchRequest, SearchResponse, Subject, SubjectSearchRequest,
+    build_evaluation_request, build_evaluations_request, build_metadata_request,
+    build_search_request, parse_evaluation_response, parse_evaluations_response,
+    parse_metadata_response, parse_search_response, set_bearer,
+};
+use crate::config::Clock;
+use crate::error::{Error, Result};
+use crate::http::{HttpRequest, HttpResponse, RequestLimits};
+
+/// The most pages [`PdpClient::search_all`] fetches before giving up.
+pub const MAX_SEARCH_PAGES: usize = 1_000;
+
+/// How the client authenticates to the PDP. A `ClientCredentials` variant (an OAuth 2.0 access
+/// token from the shared token cache, dropped and fetched again once on a 401) will join these.
+#[derive(Clone)]
+enum PdpAuth {
+    /// No `Authorization` header.
+    None,
+    /// `Authorization: Bearer <key>`.
+    ApiKey(ClientSecret),
+}
+
+impl fmt::Debug for PdpAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PdpAuth::None => f.write_str("None"),
+            PdpAuth::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
+        }
+    }
+}
+
+/// A client of one OpenID AuthZEN 1.0 policy decision point: access evaluation, batches,
+/// searches. Failed calls are retried as its [`RetryPolicy`] says (5xx, 429, timeouts and
+/// transport failures; never another 4xx); a deny is an answer, never an error.
+///
+/// Cheap to clone (the state is shared behind an `Arc`) and `Send + Sync`.
+///
+/// ```no_run
+/// # #[cfg(feature = "async")]
+/// # async fn run() -> Result<(), idpkit::Error> {
+/// use idpkit::asynch::PdpClient;
+/// use idpkit::authzen::{Action, Resource, Subject};
+/// let pdp = PdpClient::builder("https://pdp.example.com").api_key("k3y").discover().await?;
+/// let allowed = pdp
+///     .check(&Subject::new("user", "alice"), &Action::new("can_read"), &Resource::new("account", "123"))
+///     .await?;
+/// # Ok(()) }
+/// # #[cfg(feature = "blocking")]
+/// # fn run_blocking() -> Result<(), idpkit::Error> {
+/// use idpkit::blocking::PdpClient;
+/// use idpkit::authzen::{Action, Resource, Subject};
+/// let pdp = PdpClient::builder("https://pdp.example.com").api_key("k3y").discover()?;
+/// let allowed = pdp.check(&Subject::new("user", "alice"), &Action::new("can_read"), &Resource::new("account", "123"))?;
+/// # Ok(()) }
+/// ```
+pub struct PdpClient<H = DefaultHttp> {
+    inner: Arc<Inner<H>>,
+}
+
+struct Inner<H> {
+    http: H,
+    id: PdpId,
+    metadata: Option<PdpMetadata>,
+    endpoints: PdpEndpoints,
+    auth: PdpAuth,
+    limits: RequestLimits,
+    retry: RetryPolicy,
+    clock: Clock,
+}
+
+impl<H> Clone for PdpClient<H> {
+    fn clone(&self) -> Self {
+        PdpClient {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H> fmt::Debug for PdpClient<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PdpClient")
+            .field("pdp", &self.inner.id.as_str())
+            .field("auth", &self.inner.auth)
+            .field("limits", &self.inner.limits)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PdpClient<DefaultHttp> {
+    /// A builder for a client of the PDP identified by `pdp_url` (its `policy_decision_point`,
+    /// e.g. `https://pdp.example.com`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
+    ///     .timeout(std::time::Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn builder(pdp_url: impl Into<String>) -> PdpClientBuilder {
+        PdpClientBuilder {
+            pdp_url: pdp_url.into(),
+            auth: PdpAuth::None,
+            limits: RequestLimits::default(),
+            retry: RetryPolicy::default(),
+            clock: Clock::default(),
+            http: HttpChoice::Default(default_http),
+        }
+    }
+}
+
+/// How the builder will get its transport.
+enum HttpChoice<H> {
+    /// Make the mode's default transport when building.
+    Default(fn() -> Result<H>),
+    /// Use this one.
+    Given(H),
+}
+
+/// Builds a [`PdpClient`]. Setters never fail; every check happens in
+/// [`discover`](Self::discover) / [`build`](Self::build), which return
+/// [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting.
+///
+/// ```
+/// # #[cfg(feature = "async")] {
+/// use std::time::Duration;
+/// use idpkit::authzen::RetryPolicy;
+/// let builder = idpkit::asynch::PdpClient::builder("https://pdp.example.com")
+///     .api_key("k3y")
+///     .timeout(Duration::from_secs(2))
+///     .max_response_bytes(256 * 1024)
+///     .retry_policy(RetryPolicy::none());
+/// # }
+/// ```
+#[must_use]
+pub struct PdpClientBuilder<H = DefaultHttp> {
+    pdp_url: String,
+    auth: PdpAuth,
+    limits: RequestLimits,
+    retry: RetryPolicy,
+    clock: Clock,
+    http: HttpChoice<H>,
+}
+
+impl<H> fmt::Debug for PdpClientBuilder<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PdpClientBuilder")
+            .field("pdp_url", &self.pdp_url)
+            .field("auth", &self.auth)
+            .field("limits", &self.limits)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[maybe_async]
+impl<H: HttpClient> PdpClientBuilder<H> {
+    /// Uses this transport instead of the default one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
+    ///     .http_client(idpkit::transport::UreqHttp::from(agent));
+    /// # }
+    /// ```
+    pub fn http_client<H2: HttpClient>(self, http: H2) -> PdpClientBuilder<H2> {
+        PdpClientBuilder {
+            pdp_url: self.pdp_url,
+            auth: self.auth,
+            limits: self.limits,
+            retry: self.retry,
+            clock: self.clock,
+            http: HttpChoice::Given(http),
+        }
+    }
+
+    /// An API key, sent as `Authorization: Bearer <key>` with every call (never shown by
+    /// `Debug`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com").api_key("k3y");
+    /// assert!(!format!("{builder:?}").contains("k3y"));
+    /// # }
+    /// ```
+    pub fn api_key(mut self, key: impl Into<ClientSecret>) -> Self {
+        self.auth = PdpAuth::ApiKey(key.into());
+        self
+    }
+
+    /// The timeout of each request, from connecting to the last byte (default 10 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
+    ///     .timeout(std::time::Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.limits.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 1 MiB).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com").max_response_bytes(64 * 1024);
+    /// # }
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.limits.max_response_bytes = limit;
+        self
+    }
+
+    /// When and how to retry failed calls (default [`RetryPolicy::default`]: 2 retries).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
+    ///     .retry_policy(idpkit::authzen::RetryPolicy::none());
+    /// # }
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock, used to read HTTP-date `Retry-After` headers (default: the system clock).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
+    ///     .clock(idpkit::Clock::new(std::time::SystemTime::now));
+    /// # }
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn into_parts(self) -> Result<(PdpId, H, Inner<()>)> {
+        let id = PdpId::new(self.pdp_url)?;
+        if let PdpAuth::ApiKey(key) = &self.auth
+            && key.expose_secret().is_empty()
+        {
+            return Err(Error::config("the PDP API key must not be empty"));
+        }
+        if self.limits.timeout.is_zero() {
+            return Err(Error::config("the timeout must not be zero"));
+        }
+        let http = match self.http {
+            HttpChoice::Default(make) => make()?,
+            HttpChoice::Given(http) => http,
+        };
+        let inner = Inner {
+            http: (),
+            endpoints: PdpEndpoints::defaults(&id),
+            id: id.clone(),
+            metadata: None,
+            auth: self.auth,
+            limits: self.limits,
+            retry: self.retry,
+            clock: self.clock,
+        };
+        Ok((id, http, inner))
+    }
+
+    /// Fetches the PDP's metadata from its `/.well-known/authzen-configuration` (RFC 8615
+    /// insertion for an identifier with a path), checks that `policy_decision_point` equals the
+    /// configured identifier exactly and that the endpoints are https (http only on loopback),
+    /// and returns the client. Endpoints the metadata does not list are called at their
+    /// default paths. The metadata request is not retried.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting;
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) /
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when fetching fails;
+    /// [`ErrorKind::Status`](crate::ErrorKind::Status) for a non-2xx answer;
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse);
+    /// [`ErrorKind::PdpMismatch`](crate::ErrorKind::PdpMismatch).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> Result<(), idpkit::Error> {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").discover()?;
+    /// println!("{:?}", pdp.metadata());
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover(self) -> Result<PdpClient<H>> {
+        let (id, http, inner) = self.into_parts()?;
+        let request = build_metadata_request(&id, inner.limits)?;
+        let response = call(&http, request).await?;
+        let metadata = parse_metadata_response(&id, response, inner.clock.now())?;
+        let endpoints = metadata.endpoints(&id)?;
+        Ok(PdpClient::from_parts(
+            http,
+            Inner {
+                metadata: Some(metadata),
+                endpoints,
+                ..inner
+            },
+        ))
+    }
+
+    /// Builds the client without discovery: every API at its default path under the
+    /// identifier (`/access/v1/evaluation`, `/access/v1/evaluations`,
+    /// `/access/v1/search/{subject,resource,action}`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a bad setting (an `http://` URL
+    /// outside loopback, an empty API key, a zero timeout).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").build().unwrap();
+    /// assert_eq!(pdp.endpoints().evaluation.as_str(), "https://pdp.example.com/access/v1/evaluation");
+    /// assert!(pdp.metadata().is_none());
+    /// # }
+    /// ```
+    pub fn build(self) -> Result<PdpClient<H>> {
+        let (_, http, inner) = self.into_parts()?;
+        Ok(PdpClient::from_parts(http, inner))
+    }
+}
+
+impl<H> PdpClient<H> {
+    fn from_parts(http: H, inner: Inner<()>) -> Self {
+        PdpClient {
+            inner: Arc::new(Inner {
+                http,
+                id: inner.id,
+                metadata: inner.metadata,
+                endpoints: inner.endpoints,
+                auth: inner.auth,
+                limits: inner.limits,
+                retry: inner.retry,
+                clock: inner.clock,
+            }),
+        }
+    }
+
+    /// The PDP's metadata, when the client was made by
+    /// [`discover`](PdpClientBuilder::discover).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").discover().unwrap();
+    /// println!("{:?}", pdp.metadata().unwrap().access_evaluations_endpoint);
+    /// # }
+    /// ```
+    pub fn metadata(&self) -> Option<&PdpMetadata> {
+        self.inner.metadata.as_ref()
+    }
+
+    /// Where each API is called.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").build().unwrap();
+    /// assert!(pdp.endpoints().evaluations.as_str().ends_with("/access/v1/evaluations"));
+    /// # }
+    /// ```
+    pub fn endpoints(&self) -> &PdpEndpoints {
+        &self.inner.endpoints
+    }
+
+    /// The configured PDP identifier.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").build().unwrap();
+    /// assert_eq!(pdp.pdp_id().as_str(), "https://pdp.example.com");
+    /// # }
+    /// ```
+    pub fn pdp_id(&self) -> &PdpId {
+        &self.inner.id
+    }
+
+    /// The transport.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let pdp = idpkit::blocking::PdpClient::builder("https://pdp.example.com").build().unwrap();
+    /// let _agent: &ureq::Agent = pdp.http_client().agent();
+    /// # }
+    /// ```
+    pub fn http_client(&self) -> &H {
+        &self.inner.http
+    }
+
+    fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    /// Adds this client's credentials to a request.
+    ///
+    /// Client-credentials authentication plugs in here: a `PdpAuth::ClientCredentials` arm
+    /// takes the access token from the shared token cache (fetching one if needed).
+    fn authorize(&self, request: &mut HttpRequest) -> Result<()> {
+        match &self.inner.auth {
+            PdpAuth::None => Ok(()),
+            PdpAuth::ApiKey(key) => set_bearer(request, key.expose_secret()),
+        }
+    }
+}
+
+#[maybe_async]
+impl<H: HttpClient> PdpClient<H> {
+    /// Sends `request` (built once: every attempt carries the same `X-Request-ID`), retrying
+    /// as the policy says, and parses the answer.
+    async fn execute<T>(
+        &self,
+        mut request: HttpRequest,
+        parse: fn(HttpResponse, SystemTime) -> Result<T>,
+    ) -> Result<T> {
+        self.authorize(&mut request)?;
+        let mut attempt = 0;
+        loop {
+            // With client credentials, a 401 here must drop the cached token, authorize again
+            // with a fresh one and retry once (not counted against the retry policy).
+            let outcome = match call(&self.inner.http, request.clone()).await {
+                Ok(response) => parse(response, self.now()),
+                Err(e) => Err(e),
+            };
+            let err = match outcome {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            match self.inner.retry.delay(attempt, &err) {
+                Some(wait) => {
+                    super::rt::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return Err(err),
+            }
+        }
+    }
+
+    /// Asks the PDP for one decision (`POST /access/v1/evaluation`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Status`](crate::ErrorKind::Status) for a non-2xx answer after the retries
+    /// (a 400 names a request the PDP refused); transport errors and timeouts after the
+    /// retries; [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse). A deny
+    /// is `Ok` with `decision == false`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let request = EvaluationRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::new("account", "123"))
+    ///     .with_context("time", "1985-10-26T01:22-07:00");
+    /// let decision = pdp.evaluate(&request).await?;
+    /// println!("{} {:?}", decision.is_permitted(), decision.reason());
+    /// # Ok(()) }
+    /// ```
+    pub async fn evaluate(&self, request: &EvaluationRequest) -> Result<Decision> {
+        let http_request =
+            build_evaluation_request(&self.inner.endpoints.evaluation, request, self.inner.limits)?;
+        self.execute(http_request, parse_evaluation_response).await
+    }
+
+    /// Whether `subject` may do `action` on `resource`: [`evaluate`](Self::evaluate) without
+    /// context, reduced to its boolean.
+    ///
+    /// # Errors
+    ///
+    /// As [`evaluate`](Self::evaluate).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::{Action, Resource, Subject};
+    /// if pdp.check(&Subject::new("user", "alice"), &Action::new("delete"), &Resource::new("document", "d1"))? {
+    ///     println!("go ahead");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn check(
+        &self,
+        subject: &Subject,
+        action: &Action,
+        resource: &Resource,
+    ) -> Result<bool> {
+        let request = EvaluationRequest::new(subject.clone(), action.clone(), resource.clone());
+        let decision = self.evaluate(&request).await?;
+        Ok(decision.decision)
+    }
+
+    /// Asks for a batch of decisions (`POST /access/v1/evaluations`). The answer's length is
+    /// checked against the request ([`EvaluationsResponse::check_against`]): under a
+    /// short-circuit semantic it may end with the deciding item
+    /// ([`EvaluationsResponse::decided_by`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty batch or an item without
+    /// subject, action or resource (own or default); otherwise as
+    /// [`evaluate`](Self::evaluate), and
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) for an answer of
+    /// an impossible length.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let batch = EvaluationsRequest::new()
+    ///     .subject(Subject::new("user", "morty"))
+    ///     .action(Action::new("can_delete_todo"))
+    ///     .item(EvaluationItem::default().resource(Resource::new("todo", "1")))
+    ///     .item(EvaluationItem::default().resource(Resource::new("todo", "2")))
+    ///     .semantic(EvaluationsSemantic::DenyOnFirstDeny);
+    /// let answer = pdp.evaluations(&batch).await?;
+    /// println!("all allowed: {}", answer.outcome(EvaluationsSemantic::DenyOnFirstDeny));
+    /// # Ok(()) }
+    /// ```
+    pub async fn evaluations(&self, request: &EvaluationsRequest) -> Result<EvaluationsResponse> {
+        let http_request = build_evaluations_request(
+            &self.inner.endpoints.evaluations,
+            request,
+            self.inner.limits,
+        )?;
+        let response = self
+            .execute(http_request, parse_evaluations_response)
+            .await?;
+        response.check_against(request)?;
+        Ok(response)
+    }
+
+    /// One page of a search (subject, resource or action search, by the request's type).
+    ///
+    /// # Errors
+    ///
+    /// As [`evaluate`](Self::evaluate); a PDP without that search API answers 404
+    /// ([`ErrorKind::Status`](crate::ErrorKind::Status)).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let page = pdp.search(&ActionSearchRequest::new(Subject::new("user", "a"), Resource::new("doc", "1")))?;
+    /// for action in page.results { println!("{}", action.name); }
+    /// # Ok(()) }
+    /// ```
+    pub async fn search<R: SearchRequest>(&self, request: &R) -> Result<SearchResponse<R::Result>> {
+        let endpoint = self.inner.endpoints.search(R::KIND);
+        let http_request = build_search_request(endpoint, request, self.inner.limits)?;
+        self.execute(http_request, parse_search_response::<R::Result>)
+            .await
+    }
+
+    /// One page of a subject search (`POST /access/v1/search/subject`).
+    ///
+    /// # Errors
+    ///
+    /// As [`search`](Self::search).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let r = SubjectSearchRequest::new(Subject::of_type("user"), Action::new("can_read"), Resource::new("account", "123"));
+    /// let page = pdp.search_subjects(&r).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn search_subjects(
+        &self,
+        request: &SubjectSearchRequest,
+    ) -> Result<SearchResponse<Subject>> {
+        self.search(request).await
+    }
+
+    /// One page of a resource search (`POST /access/v1/search/resource`).
+    ///
+    /// # Errors
+    ///
+    /// As [`search`](Self::search).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let r = ResourceSearchRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::of_type("account"));
+    /// let page = pdp.search_resources(&r).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn search_resources(
+        &self,
+        request: &ResourceSearchRequest,
+    ) -> Result<SearchResponse<Resource>> {
+        self.search(request).await
+    }
+
+    /// One page of an action search (`POST /access/v1/search/action`).
+    ///
+    /// # Errors
+    ///
+    /// As [`search`](Self::search).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let r = ActionSearchRequest::new(Subject::new("user", "alice"), Resource::new("account", "123"));
+    /// let page = pdp.search_actions(&r).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn search_actions(
+        &self,
+        request: &ActionSearchRequest,
+    ) -> Result<SearchResponse<Action>> {
+        self.search(request).await
+    }
+
+    /// Every result of a search: follows `next_token` until it is empty or absent, sending the
+    /// request unchanged but for `page.token`. Bounded: at most [`MAX_SEARCH_PAGES`] pages,
+    /// and a token the PDP already gave is an error (a loop).
+    ///
+    /// # Errors
+    ///
+    /// As [`search`](Self::search);
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) for a repeated
+    /// token or too many pages.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
+    /// use idpkit::authzen::*;
+    /// let r = ResourceSearchRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::of_type("account"))
+    ///     .with_page(Page::limit(100));
+    /// let all: Vec<Resource> = pdp.search_all(&r)?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn search_all<R: SearchRequest>(&self, request: &R) -> Result<Vec<R::Result>> {
+        let mut request = request.clone();
+        if let Some(page) = request.page_mut() {
+            page.token = None;
+        }
+        let mut results = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_SEARCH_PAGES {
+            let page = self.search(&request).await?;
+            let next = page.next_token().map(str::to_owned);
+            results.extend(page.results);
+            let Some(token) = next else {
+                return Ok(results);
+            };
+            if !seen.insert(token.clone()) {
+                return Err(Error::malformed(
+                    SEARCH_PAGES,
+                    "the PDP repeated a page token",
+                ));
+            }
+            request
+                .page_mut()
+                .get_or_insert_with(Default::default)
+                .token = Some(token);
+        }
+        Err(Error::malformed(
+            SEARCH_PAGES,
+            format!("more than {MAX_SEARCH_PAGES} pages"),
+        ))
+    }
+}
+
+const SEARCH_PAGES: &str = "a finite series of AuthZEN search pages";

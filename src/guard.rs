@@ -1,0 +1,466 @@
+//! A guard for axum (feature `axum`): before a handler runs, verify the request's bearer token
+//! and ask a policy decision point whether its subject may do the action on the resource.
+//!
+//! The subject always comes from a **verified** token (by default the provider's introspection
+//! endpoint, RFC 7662; or any [`TokenVerifier`]), never from a header the caller could set.
+//! Answers, failing closed:
+//!
+//! | situation | status |
+//! |---|---|
+//! | no bearer token | 401, `WWW-Authenticate: Bearer realm="…"` |
+//! | a token that does not verify (inactive, expired, malformed) | 401, `… error="invalid_token"` |
+//! | the PDP denies | 403 |
+//! | the provider or the PDP cannot be reached or answers garbage | 503 |
+//!
+//! On success the verified [`Principal`] is put in the request's extensions, so handlers can
+//! take `Extension<Principal>`.
+//!
+//! ```no_run
+//! # async fn run() -> idpkit::Result<()> {
+//! use axum::{Router, routing::get, middleware::from_fn_with_state};
+//! use idpkit::guard::{Guard, IntrospectionVerifier, enforce};
+//!
+//! let idp = idpkit::IdpClient::builder("https://login.example.com", "my-api")
+//!     .client_secret("s3cr3t")
+//!     .discover()
+//!     .await?;
+//! let pdp = idpkit::asynch::PdpClient::builder("https://pdp.example.com").build()?;
+//! let guard = Guard::new(IntrospectionVerifier::new(idp), pdp);
+//! let app: Router = Router::new().route(
+//!     "/documents/{id}",
+//!     get(|| async { "the document" })
+//!         .route_layer(from_fn_with_state(guard.require("document", "read"), enforce)),
+//! );
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+
+use crate::authzen::{Action, EvaluationRequest, Resource, Subject};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A boxed future, for the object-safe traits below.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Who a verified token speaks for.
+///
+/// ```
+/// let p = idpkit::guard::Principal { subject: "usr_alice".into(), scope: None, claims: Default::default() };
+/// assert_eq!(p.subject, "usr_alice");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The subject (`sub`).
+    pub subject: String,
+    /// The token's scope, if known.
+    pub scope: Option<String>,
+    /// Everything else the verifier learnt (introspection members or JWT claims).
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Turns a bearer token into a [`Principal`], or refuses it.
+///
+/// Return [`ErrorKind::TokenValidation`] (or an OAuth `invalid_token`) for a token that is not
+/// valid: the guard answers 401. Any other error (the provider unreachable, …) answers 503.
+///
+/// ```
+/// use idpkit::guard::{BoxFuture, Principal, TokenVerifier};
+/// /// Accepts one fixed token (for tests).
+/// struct Fixed;
+/// impl TokenVerifier for Fixed {
+///     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, idpkit::Result<Principal>> {
+///         Box::pin(async move {
+///             if token == "let-me-in" {
+///                 Ok(Principal { subject: "usr_test".into(), scope: None, claims: Default::default() })
+///             } else {
+///                 Err(idpkit::TokenValidationError::InvalidSignature.into())
+///             }
+///         })
+///     }
+/// }
+/// ```
+pub trait TokenVerifier: Send + Sync + 'static {
+    /// Verifies `token`.
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Principal>>;
+}
+
+/// Verifies tokens with the provider's introspection endpoint (RFC 7662), authenticated as the
+/// given client: works for opaque and JWT access tokens alike, and sees revocations at once.
+///
+/// ```no_run
+/// # async fn run() -> idpkit::Result<()> {
+/// let idp = idpkit::IdpClient::builder("https://login.example.com", "my-api")
+///     .client_secret("s3cr3t")
+///     .discover()
+///     .await?;
+/// let verifier = idpkit::guard::IntrospectionVerifier::new(idp);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct IntrospectionVerifier<H = crate::asynch::DefaultHttp> {
+    client: crate::asynch::IdpClient<H>,
+}
+
+impl<H> IntrospectionVerifier<H> {
+    /// A verifier that introspects through `client`.
+    ///
+    /// ```no_run
+    /// # async fn run(idp: idpkit::IdpClient) {
+    /// let verifier = idpkit::guard::IntrospectionVerifier::new(idp);
+    /// # }
+    /// ```
+    pub fn new(client: crate::asynch::IdpClient<H>) -> Self {
+        IntrospectionVerifier { client }
+    }
+}
+
+impl<H: crate::asynch::HttpClient + 'static> TokenVerifier for IntrospectionVerifier<H> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Principal>> {
+        Box::pin(async move {
+            let info = self
+                .client
+                .introspect(token, Some(crate::endpoints::TokenTypeHint::AccessToken))
+                .await?;
+            if !info.active {
+                return Err(invalid_token("the token is not active"));
+            }
+            let subject = info
+                .sub
+                .clone()
+                .or_else(|| info.client_id.clone())
+                .ok_or_else(|| invalid_token("the token has no subject"))?;
+            let mut claims = info.extra.clone();
+            if let Some(client_id) = &info.client_id {
+                claims.insert("client_id".into(), client_id.clone().into());
+            }
+            Ok(Principal {
+                subject,
+                scope: info.scope.clone(),
+                claims,
+            })
+        })
+    }
+}
+
+fn invalid_token(description: &str) -> Error {
+    crate::OAuthError::new(crate::OAuthErrorCode::InvalidToken)
+        .with_description(description)
+        .into()
+}
+
+/// Decides whether an evaluation request is allowed: a policy decision point.
+///
+/// Implemented by [`PdpClient`](crate::asynch::PdpClient); implement it to use another engine.
+/// An error answers 503 (fail closed).
+///
+/// ```
+/// use idpkit::authzen::EvaluationRequest;
+/// use idpkit::guard::{Authorizer, BoxFuture};
+/// /// Allows reading only.
+/// struct ReadOnly;
+/// impl Authorizer for ReadOnly {
+///     fn is_allowed<'a>(&'a self, request: &'a EvaluationRequest) -> BoxFuture<'a, idpkit::Result<bool>> {
+///         Box::pin(async move { Ok(request.action.name == "read") })
+///     }
+/// }
+/// ```
+pub trait Authorizer: Send + Sync + 'static {
+    /// Whether `request` is allowed.
+    fn is_allowed<'a>(&'a self, request: &'a EvaluationRequest) -> BoxFuture<'a, Result<bool>>;
+}
+
+impl<H: crate::asynch::HttpClient + 'static> Authorizer for crate::asynch::PdpClient<H> {
+    fn is_allowed<'a>(&'a self, request: &'a EvaluationRequest) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { Ok(self.evaluate(request).await?.decision) })
+    }
+}
+
+type SubjectFn = dyn Fn(&Principal) -> Subject + Send + Sync;
+type ResourceFn =
+    dyn Fn(&Parts, &str, Option<&str>) -> BoxFuture<'static, Result<Resource>> + Send + Sync;
+
+/// The guard: a token verifier, a policy decision point, and how subjects and resources are
+/// named. Cheap to clone.
+///
+/// ```no_run
+/// # fn run(verifier: idpkit::guard::IntrospectionVerifier, pdp: idpkit::asynch::PdpClient) {
+/// use idpkit::guard::Guard;
+/// let guard = Guard::new(verifier, pdp)
+///     .realm("documents-api")
+///     .resource_id_param("doc_id");
+/// let requirement = guard.require("document", "read");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Guard {
+    inner: Arc<GuardInner>,
+}
+
+struct GuardInner {
+    verifier: Box<dyn TokenVerifier>,
+    pdp: Box<dyn Authorizer>,
+    realm: String,
+    id_param: Option<String>,
+    subject: Box<SubjectFn>,
+    resource: Option<Box<ResourceFn>>,
+}
+
+impl Guard {
+    /// A guard verifying tokens with `verifier` and asking `pdp`. Defaults: subject
+    /// `{type: "user", id: <sub>}`, resource `{type, id: <the route's first path parameter>}`
+    /// (or the one named by [`resource_id_param`](Self::resource_id_param); `*` when the route
+    /// has none), realm `idpkit`.
+    ///
+    /// ```no_run
+    /// # fn run(verifier: idpkit::guard::IntrospectionVerifier, pdp: idpkit::asynch::PdpClient) {
+    /// let guard = idpkit::guard::Guard::new(verifier, pdp);
+    /// # }
+    /// ```
+    pub fn new(verifier: impl TokenVerifier, pdp: impl Authorizer) -> Self {
+        Guard {
+            inner: Arc::new(GuardInner {
+                verifier: Box::new(verifier),
+                pdp: Box::new(pdp),
+                realm: "idpkit".into(),
+                id_param: None,
+                subject: Box::new(|p: &Principal| Subject::new("user", &p.subject)),
+                resource: None,
+            }),
+        }
+    }
+
+    fn with(self, f: impl FnOnce(&mut GuardInner)) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| {
+            panic!("configure the Guard before cloning it or calling require()")
+        });
+        f(&mut inner);
+        Guard {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The realm named in `WWW-Authenticate` (default `idpkit`).
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned (configure first, then share).
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// let guard = guard.realm("orders-api");
+    /// # }
+    /// ```
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        let realm = realm.into();
+        self.with(|g| g.realm = realm)
+    }
+
+    /// Takes the resource id from this path parameter (default: the route's first one).
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// let guard = guard.resource_id_param("order_id");
+    /// # }
+    /// ```
+    pub fn resource_id_param(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.with(|g| g.id_param = Some(name))
+    }
+
+    /// How a verified principal becomes the PDP's subject (default `{type: "user", id: sub}`).
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// use idpkit::authzen::Subject;
+    /// let guard = guard.subject_resolver(|p| Subject::new("employee", &p.subject));
+    /// # }
+    /// ```
+    pub fn subject_resolver(
+        self,
+        f: impl Fn(&Principal) -> Subject + Send + Sync + 'static,
+    ) -> Self {
+        self.with(|g| g.subject = Box::new(f))
+    }
+
+    /// How a request becomes the PDP's resource, for applications that look up the resource's
+    /// attributes (owner, department, …). Gets the request parts, the required resource type and
+    /// the id from the path parameter; an error answers 503 (a
+    /// [`ErrorKind::Status`] 404 answers 404).
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// use idpkit::authzen::Resource;
+    /// let guard = guard.resource_resolver(|_parts, kind, id| {
+    ///     let resource = Resource::new(kind, id.unwrap_or("*")).with_property("owner", "usr_alice");
+    ///     Box::pin(async move { Ok(resource) })
+    /// });
+    /// # }
+    /// ```
+    pub fn resource_resolver(
+        self,
+        f: impl Fn(&Parts, &str, Option<&str>) -> BoxFuture<'static, Result<Resource>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.with(|g| g.resource = Some(Box::new(f)))
+    }
+
+    /// The requirement "`action` on a resource of `resource_type`", to pass as the state of
+    /// [`enforce`] with `axum::middleware::from_fn_with_state`.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// use axum::{Router, routing::delete, middleware::from_fn_with_state};
+    /// let app: Router = Router::new().route(
+    ///     "/documents/{id}",
+    ///     delete(|| async { "deleted" })
+    ///         .route_layer(from_fn_with_state(guard.require("document", "delete"), idpkit::guard::enforce)),
+    /// );
+    /// # }
+    /// ```
+    pub fn require(&self, resource_type: &str, action: &str) -> Requirement {
+        Requirement {
+            guard: self.clone(),
+            resource_type: resource_type.into(),
+            action: action.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("realm", &self.inner.realm)
+            .field("resource_id_param", &self.inner.id_param)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One route's requirement: a guard, a resource type and an action. Made by
+/// [`Guard::require`]; the state of [`enforce`].
+///
+/// ```no_run
+/// # fn run(guard: idpkit::guard::Guard) {
+/// let requirement: idpkit::guard::Requirement = guard.require("document", "read");
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    guard: Guard,
+    resource_type: String,
+    action: String,
+}
+
+/// The middleware: verifies the bearer token, asks the PDP, and runs the handler only when the
+/// answer is a permit. Use with `axum::middleware::from_fn_with_state(guard.require(..), enforce)`.
+///
+/// ```no_run
+/// # fn run(guard: idpkit::guard::Guard) {
+/// use axum::{Router, routing::get, middleware::from_fn_with_state};
+/// let app: Router = Router::new()
+///     .route("/reports/{id}", get(|| async { "report" }))
+///     .route_layer(from_fn_with_state(guard.require("report", "read"), idpkit::guard::enforce));
+/// # }
+/// ```
+pub async fn enforce(
+    State(requirement): State<Requirement>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let guard = &requirement.guard.inner;
+    let (mut parts, body) = request.into_parts();
+    let Some(token) = bearer_token(&parts) else {
+        return unauthorized(&guard.realm, None);
+    };
+    let principal = match guard.verifier.verify(token).await {
+        Ok(p) => p,
+        Err(e) if is_invalid_token(&e) => return unauthorized(&guard.realm, Some(&e)),
+        Err(_) => return unavailable(),
+    };
+    let id = path_id(&mut parts, guard.id_param.as_deref()).await;
+    let resource = match &guard.resource {
+        Some(resolve) => match resolve(&parts, &requirement.resource_type, id.as_deref()).await {
+            Ok(r) => r,
+            Err(e) if e.status() == Some(404) => return StatusCode::NOT_FOUND.into_response(),
+            Err(_) => return unavailable(),
+        },
+        None => Resource::new(&requirement.resource_type, id.as_deref().unwrap_or("*")),
+    };
+    let evaluation = EvaluationRequest::new(
+        (guard.subject)(&principal),
+        Action::new(&requirement.action),
+        resource,
+    );
+    match guard.pdp.is_allowed(&evaluation).await {
+        Ok(true) => {
+            parts.extensions.insert(principal);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(false) => StatusCode::FORBIDDEN.into_response(),
+        Err(_) => unavailable(),
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+async fn path_id(parts: &mut Parts, name: Option<&str>) -> Option<String> {
+    let params = RawPathParams::from_request_parts(parts, &()).await.ok()?;
+    let mut iter = params.iter();
+    match name {
+        Some(name) => iter.find(|(k, _)| *k == name).map(|(_, v)| v.to_owned()),
+        None => iter.next().map(|(_, v)| v.to_owned()),
+    }
+}
+
+fn is_invalid_token(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::TokenValidation(_) | ErrorKind::TokenExpired => true,
+        ErrorKind::OAuth(o) => o.code == crate::OAuthErrorCode::InvalidToken,
+        _ => false,
+    }
+}
+
+fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
+    let realm = realm.replace(['"', '\\'], "");
+    let challenge = match error {
+        None => format!("Bearer realm=\"{realm}\""),
+        Some(_) => format!("Bearer realm=\"{realm}\", error=\"invalid_token\""),
+    };
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+fn unavailable() -> Response {
+    StatusCode::SERVICE_UNAVAILABLE.into_response()
+}

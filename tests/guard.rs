@@ -1,0 +1,162 @@
+//! The axum guard with real HTTP requests to a real axum app, in front of the project's real
+//! OpenID Provider (tokens verified by introspection) and real Cerbos (the `document` policy):
+//! no token, a bad token, a revoked token, allowed, denied, and the PDP down. The guard is
+//! async-only (axum is), so there is one mode here.
+
+#![cfg(feature = "axum")]
+
+use std::net::SocketAddr;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::{Extension, Router};
+use idpkit::authzen::Resource;
+use idpkit::guard::{Guard, IntrospectionVerifier, Principal, enforce};
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/op.rs"]
+mod op;
+#[path = "support/pdp.rs"]
+mod pdp;
+
+const REDIRECT: &str = "http://127.0.0.1:8976/callback";
+
+/// Signs usr_alice in (blocking set-up) and returns her access token.
+fn access_token(op: &op::TestOp, runtime: &tokio::runtime::Runtime) -> String {
+    runtime.block_on(async {
+        let client = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
+            .client_secret(op.client_secret("conf-basic").unwrap())
+            .redirect_uri(REDIRECT)
+            .discover()
+            .await
+            .unwrap();
+        let options = idpkit::authorize::AuthorizationOptions {
+            login_hint: Some("usr_alice".into()),
+            ..Default::default()
+        };
+        let request = client
+            .create_authorization_url_with(&["openid", "email"], &options)
+            .unwrap();
+        let url = tokio::task::block_in_place(|| {
+            browser::Browser::new().follow_until(&request.url, REDIRECT)
+        });
+        let agent = client.handle_callback(&url, &request).await.unwrap();
+        agent.access_token().expose_secret().to_owned()
+    })
+}
+
+/// The documents "database": what the resource resolver knows about each id.
+fn document(kind: &str, id: Option<&str>) -> Resource {
+    let id = id.unwrap_or("*");
+    let resource = Resource::new(kind, id);
+    match id {
+        "mine" => resource.with_property("owner", "usr_alice"),
+        "public" => resource
+            .with_property("owner", "usr_bob")
+            .with_property("public", true),
+        _ => resource.with_property("owner", "usr_bob"),
+    }
+}
+
+/// Serves an app whose `/documents/{id}` needs `read` on a `document`; returns its address.
+async fn serve(op: &op::TestOp, pdp_url: &str) -> SocketAddr {
+    let idp = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
+        .client_secret(op.client_secret("conf-basic").unwrap())
+        .discover()
+        .await
+        .unwrap();
+    let pdp = idpkit::asynch::PdpClient::builder(pdp_url).build().unwrap();
+    let guard = Guard::new(IntrospectionVerifier::new(idp), pdp)
+        .realm("documents")
+        .resource_resolver(|_, kind, id| {
+            let resource = document(kind, id);
+            Box::pin(async move { Ok(resource) })
+        });
+    let app = Router::new().route(
+        "/documents/{id}",
+        get(|Extension(p): Extension<Principal>| async move { format!("hello {}", p.subject) })
+            .route_layer(from_fn_with_state(
+                guard.require("document", "read"),
+                enforce,
+            )),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+async fn get_with(
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let client = reqwest::Client::new();
+    let mut request = client.get(format!("http://{addr}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, challenge, response.text().await.unwrap_or_default())
+}
+
+#[test]
+fn the_guard_verifies_tokens_and_asks_the_pdp() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let op = op::TestOp::start().unwrap();
+    let cerbos = pdp::TestPdp::start().unwrap();
+    let token = access_token(&op, &runtime);
+    runtime.block_on(async {
+        let addr = serve(&op, &cerbos.base_url).await;
+
+        let (status, challenge, _) = get_with(addr, "/documents/mine", None).await;
+        assert_eq!(status, 401);
+        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"documents\""));
+
+        let (status, challenge, _) = get_with(addr, "/documents/mine", Some("not-a-token")).await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            challenge.as_deref(),
+            Some("Bearer realm=\"documents\", error=\"invalid_token\"")
+        );
+
+        let (status, _, body) = get_with(addr, "/documents/mine", Some(&token)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "hello usr_alice"),
+            "owner may read"
+        );
+        let (status, _, _) = get_with(addr, "/documents/public", Some(&token)).await;
+        assert_eq!(status, 200, "anyone may read a public document");
+        let (status, _, _) = get_with(addr, "/documents/bobs", Some(&token)).await;
+        assert_eq!(status, 403, "another user's private document");
+
+        // A PDP that cannot be reached: fail closed.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", l.local_addr().unwrap())
+        };
+        let down = serve(&op, &dead).await;
+        let (status, _, _) = get_with(down, "/documents/mine", Some(&token)).await;
+        assert_eq!(status, 503);
+
+        // A revoked token no longer passes.
+        let idp = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
+            .client_secret(op.client_secret("conf-basic").unwrap())
+            .discover()
+            .await
+            .unwrap();
+        idp.revoke_token(&token, None).await.unwrap();
+        let (status, _, _) = get_with(addr, "/documents/mine", Some(&token)).await;
+        assert_eq!(status, 401);
+    });
+}

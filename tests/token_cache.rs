@@ -1,0 +1,155 @@
+//! The client-credentials token cache through the clients, in both modes, against a counting
+//! loopback token endpoint. Each behaviour is written once in `modes/token_cache.rs`; the
+//! fan-out of concurrent callers (threads or tasks) and the async-only cancellation are below.
+
+#![cfg(any(feature = "blocking", feature = "async"))]
+
+#[path = "support/token_server.rs"]
+mod token_server;
+
+#[cfg(feature = "blocking")]
+#[path = "modes"]
+mod blocking {
+    use idpkit::blocking as idp;
+    use idpkit::token_cache::{CachedToken, TokenCache};
+    use maybe_async::must_be_sync as maybe_async;
+
+    use super::token_server::TokenServer;
+
+    macro_rules! run {
+        ($e:expr) => {
+            $e
+        };
+    }
+
+    /// `n` threads (small stacks) ask for the token at the same time.
+    fn fan_out(
+        client: &idp::IdpClient,
+        cache: &TokenCache,
+        scopes: &[&str],
+        n: usize,
+    ) -> Vec<idpkit::Result<CachedToken>> {
+        let barrier = std::sync::Barrier::new(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .map(|_| {
+                    std::thread::Builder::new()
+                        .stack_size(256 * 1024)
+                        .spawn_scoped(s, || {
+                            barrier.wait();
+                            client.cached_client_credentials(cache, scopes)
+                        })
+                        .expect("spawn")
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        })
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod token_cache;
+}
+
+#[cfg(feature = "async")]
+#[path = "modes"]
+mod asynch {
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    use idpkit::ErrorKind;
+    use idpkit::asynch as idp;
+    use idpkit::token_cache::{CachedToken, Lookup, TokenCache};
+    use maybe_async::must_be_async as maybe_async;
+
+    use super::token_server::TokenServer;
+
+    macro_rules! run {
+        ($e:expr) => {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on($e)
+        };
+    }
+
+    /// `n` tasks on a multi-threaded runtime ask for the token at the same time.
+    fn fan_out(
+        client: &idp::IdpClient,
+        cache: &TokenCache,
+        scopes: &[&str],
+        n: usize,
+    ) -> Vec<idpkit::Result<CachedToken>> {
+        let scopes: Arc<[String]> = scopes.iter().map(|s| s.to_string()).collect();
+        run!(async {
+            let barrier = Arc::new(tokio::sync::Barrier::new(n));
+            let handles: Vec<_> = (0..n)
+                .map(|_| {
+                    let (client, cache, scopes) = (client.clone(), cache.clone(), scopes.clone());
+                    let barrier = Arc::clone(&barrier);
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                        client.cached_client_credentials(&cache, &scopes).await
+                    })
+                })
+                .collect();
+            let mut results = Vec::new();
+            for h in handles {
+                results.push(h.await.expect("task"));
+            }
+            results
+        })
+    }
+
+    #[allow(clippy::duplicate_mod)]
+    mod token_cache;
+
+    /// A fetching task cancelled mid-request (its future dropped) releases the callers
+    /// waiting on it with an error, and the next call requests again.
+    #[test]
+    fn a_cancelled_fetch_releases_its_waiters() {
+        let server = TokenServer::start();
+        server.set_delay(Duration::from_secs(2));
+        let cache = TokenCache::new();
+        let client = idp::IdpClient::builder(server.issuer(), "svc")
+            .client_secret("svc-secret")
+            .build_with_metadata(server.metadata())
+            .expect("client");
+        run!(async {
+            let fetcher = {
+                let (client, cache) = (client.clone(), cache.clone());
+                tokio::spawn(async move { client.cached_client_credentials(&cache, &["a"]).await })
+            };
+            while server.requests() == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            let key = client.client_credentials_key(&["a"], &[]).expect("key");
+            let Lookup::Wait(waiter) = cache.lookup(&key, SystemTime::now()) else {
+                panic!("a fetch is in flight")
+            };
+            let waiting = tokio::spawn(waiter.wait());
+            fetcher.abort();
+            assert!(fetcher.await.expect_err("aborted").is_cancelled());
+            let err = tokio::time::timeout(Duration::from_secs(1), waiting)
+                .await
+                .expect("the waiter is released at once")
+                .expect("task")
+                .expect_err("the waiter gets an error");
+            assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+            assert!(err.is_retryable());
+
+            server.set_delay(Duration::from_millis(1));
+            let token = client
+                .cached_client_credentials(&cache, &["a"])
+                .await
+                .expect("the next call requests again");
+            assert_eq!(token.access_token().expose_secret(), "at-2");
+            assert_eq!(server.requests(), 2);
+        });
+    }
+}
