@@ -231,6 +231,14 @@ pub use asynch::IdpClient;
 #[cfg(feature = "blocking")]
 pub use blocking::IdpClient as IdpClientSync;
 
+/// The async AuthZEN policy decision point client.
+#[cfg(feature = "async")]
+pub use asynch::PdpClient;
+
+/// The blocking AuthZEN policy decision point client.
+#[cfg(feature = "blocking")]
+pub use blocking::PdpClient as PdpClientSync;
+
 #[cfg(test)]
 mod assert_impls {
     #[allow(dead_code)]

@@ -8,40 +8,18 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Child, ChildStdin};
 
-/// The repository's root (where `Cargo.toml` is).
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "server.rs"]
+mod server;
 
-static INSTALL: Mutex<bool> = Mutex::new(false);
+#[allow(unused_imports)]
+pub use server::repo_root;
 
-/// Runs `npm ci` in `tests/op` unless its `node_modules` is already there.
+/// Installs the test provider (`npm ci` in `tests/op`) unless it is already there.
 pub fn ensure_installed() -> Result<(), String> {
-    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if *done {
-        return Ok(());
-    }
-    let dir = repo_root().join("tests/op");
-    if !dir.join("node_modules/oidc-provider").is_dir() {
-        eprintln!("installing the test OpenID Provider (npm ci in tests/op)...");
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .map_err(|e| format!("cannot run npm (is Node.js installed?): {e}"))?;
-        if !status.success() {
-            return Err(format!("npm ci in {} failed: {status}", dir.display()));
-        }
-    }
-    *done = true;
-    Ok(())
+    server::ensure_npm_package("tests/op", "oidc-provider")
 }
 
 /// A running test provider. Dropping it stops the provider.
@@ -63,39 +41,14 @@ impl TestOp {
     /// Starts a provider with extra `op.mjs` arguments (e.g. `["--access-token-ttl", "5"]`).
     pub fn start_with(args: &[&str]) -> Result<TestOp, String> {
         ensure_installed()?;
-        let script = repo_root().join("tests/op/op.mjs");
-        let mut child = Command::new("node")
-            .arg(&script)
-            .args(["--port", "0", "--host", "127.0.0.1"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start node {}: {e}", script.display()))?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next();
-            let _ = tx.send(first);
-            // Keep draining so the provider never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(Some(Ok(line))) => line,
-            other => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("the test provider did not become ready: {other:?}"));
-            }
-        };
-        let json = line
-            .strip_prefix("READY ")
-            .ok_or_else(|| format!("unexpected first line from the test provider: {line}"))?;
-        let ready: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| format!("bad READY line: {e}"))?;
+        let script = server::repo_root().join("tests/op/op.mjs");
+        let mut all = vec!["--port", "0", "--host", "127.0.0.1"];
+        all.extend_from_slice(args);
+        let server::Started {
+            child,
+            stdin,
+            ready,
+        } = server::start_node(&script, &all, "the test provider")?;
         let issuer = ready["issuer"]
             .as_str()
             .ok_or("READY line without issuer")?

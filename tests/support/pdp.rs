@@ -8,41 +8,15 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::mpsc;
 use std::time::Duration;
 
-/// The repository's root (where `Cargo.toml` is).
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "server.rs"]
+mod server;
 
-static INSTALL: Mutex<bool> = Mutex::new(false);
-
-/// Runs `npm ci` in `tests/pdp` unless its `node_modules` is already there.
-pub fn ensure_installed() -> Result<(), String> {
-    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if *done {
-        return Ok(());
-    }
-    let dir = repo_root().join("tests/pdp");
-    if !dir.join("node_modules/@cerbos/cerbos-linux-x64").is_dir() {
-        eprintln!("installing the test PDP (npm ci in tests/pdp)...");
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .map_err(|e| format!("cannot run npm (is Node.js installed?): {e}"))?;
-        if !status.success() {
-            return Err(format!("npm ci in {} failed: {status}", dir.display()));
-        }
-    }
-    *done = true;
-    Ok(())
-}
+#[allow(unused_imports)]
+pub use server::repo_root;
 
 /// A running Cerbos. Dropping it stops Cerbos.
 pub struct TestPdp {
@@ -57,37 +31,13 @@ pub struct TestPdp {
 impl TestPdp {
     /// Starts Cerbos on an ephemeral port and waits until it is healthy.
     pub fn start() -> Result<TestPdp, String> {
-        ensure_installed()?;
-        let script = repo_root().join("tests/pdp/start.mjs");
-        let mut child = Command::new("node")
-            .arg(&script)
-            .args(["--port=0", "--log-level=warn"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start node {}: {e}", script.display()))?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next();
-            let _ = tx.send(first);
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(Some(Ok(line))) => line,
-            other => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("the test PDP did not become ready: {other:?}"));
-            }
-        };
-        let ready: serde_json::Value = line
-            .strip_prefix("READY ")
-            .and_then(|json| serde_json::from_str(json).ok())
-            .ok_or_else(|| format!("unexpected first line from the test PDP: {line}"))?;
+        server::ensure_npm_package("tests/pdp", "@cerbos/cerbos-linux-x64")?;
+        let script = server::repo_root().join("tests/pdp/start.mjs");
+        let server::Started {
+            child,
+            stdin,
+            ready,
+        } = server::start_node(&script, &["--port=0", "--log-level=warn"], "the test PDP")?;
         let base_url = ready["base_url"]
             .as_str()
             .ok_or("READY line without base_url")?
