@@ -20,18 +20,31 @@ use crate::authzen::{
 use crate::config::Clock;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, RequestLimits};
+use crate::token_cache::{CacheKey, CachedToken, TokenCache};
 
 /// The most pages [`PdpClient::search_all`] fetches before giving up.
 pub const MAX_SEARCH_PAGES: usize = 1_000;
 
-/// How the client authenticates to the PDP. A `ClientCredentials` variant (an OAuth 2.0 access
-/// token from the shared token cache, dropped and fetched again once on a 401) will join these.
+/// How the client authenticates to the PDP.
 #[derive(Clone)]
 enum PdpAuth {
     /// No `Authorization` header.
     None,
     /// `Authorization: Bearer <key>`.
     ApiKey(ClientSecret),
+    /// An OAuth 2.0 access token for this client (client credentials) from a shared
+    /// [`TokenCache`], dropped and fetched again once when the PDP answers 401.
+    ClientCredentials(Box<Credentials>),
+    /// Both were configured: refused when the client is built.
+    Conflict,
+}
+
+#[derive(Clone)]
+struct Credentials {
+    idp: super::client::IdpClient,
+    cache: TokenCache,
+    scopes: Vec<String>,
+    key: Option<CacheKey>,
 }
 
 impl fmt::Debug for PdpAuth {
@@ -39,6 +52,12 @@ impl fmt::Debug for PdpAuth {
         match self {
             PdpAuth::None => f.write_str("None"),
             PdpAuth::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
+            PdpAuth::ClientCredentials(c) => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", &c.idp.client_id())
+                .field("scopes", &c.scopes)
+                .finish(),
+            PdpAuth::Conflict => f.write_str("Conflict"),
         }
     }
 }
@@ -199,7 +218,50 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// # }
     /// ```
     pub fn api_key(mut self, key: impl Into<ClientSecret>) -> Self {
-        self.auth = PdpAuth::ApiKey(key.into());
+        self.auth = match self.auth {
+            PdpAuth::None | PdpAuth::ApiKey(_) => PdpAuth::ApiKey(key.into()),
+            _ => PdpAuth::Conflict,
+        };
+        self
+    }
+
+    /// Authenticates with an OAuth 2.0 access token of `idp`'s client (client credentials,
+    /// RFC 6749 §4.4) for `scopes`, taken from `cache` — shared with every other client of the
+    /// process, so one token serves them all until shortly before it expires. A 401 from the
+    /// PDP drops the cached token and retries once with a fresh one. Giving both this and an
+    /// [`api_key`](Self::api_key) is a configuration error when the client is built.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// let idp = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
+    ///     .client_secret("s3cr3t")
+    ///     .discover()
+    ///     .unwrap();
+    /// let cache = idpkit::token_cache::TokenCache::new();
+    /// let pdp = idpkit::PdpClientSync::builder("https://pdp.example.com")
+    ///     .client_credentials(idp, cache, &["pdp:evaluate"])
+    ///     .build()
+    ///     .unwrap();
+    /// # }
+    /// ```
+    pub fn client_credentials(
+        mut self,
+        idp: super::client::IdpClient,
+        cache: TokenCache,
+        scopes: &[&str],
+    ) -> Self {
+        let credentials = Credentials {
+            idp,
+            cache,
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            key: None,
+        };
+        self.auth = match self.auth {
+            PdpAuth::None | PdpAuth::ClientCredentials(_) => {
+                PdpAuth::ClientCredentials(Box::new(credentials))
+            }
+            _ => PdpAuth::Conflict,
+        };
         self
     }
 
@@ -254,12 +316,22 @@ impl<H: HttpClient> PdpClientBuilder<H> {
         self
     }
 
-    fn into_parts(self) -> Result<(PdpId, H, Inner<()>)> {
+    fn into_parts(mut self) -> Result<(PdpId, H, Inner<()>)> {
         let id = PdpId::new(self.pdp_url)?;
-        if let PdpAuth::ApiKey(key) = &self.auth
-            && key.expose_secret().is_empty()
-        {
-            return Err(Error::config("the PDP API key must not be empty"));
+        match &mut self.auth {
+            PdpAuth::ApiKey(key) if key.expose_secret().is_empty() => {
+                return Err(Error::config("the PDP API key must not be empty"));
+            }
+            PdpAuth::Conflict => {
+                return Err(Error::config(
+                    "give the PDP client an API key or client credentials, not both",
+                ));
+            }
+            PdpAuth::ClientCredentials(c) => {
+                let scopes: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
+                c.key = Some(c.idp.client_credentials_key(&scopes, &[])?);
+            }
+            _ => {}
         }
         if self.limits.timeout.is_zero() {
             return Err(Error::config("the timeout must not be zero"));
@@ -409,21 +481,30 @@ impl<H> PdpClient<H> {
     fn now(&self) -> SystemTime {
         self.inner.clock.now()
     }
-
-    /// Adds this client's credentials to a request.
-    ///
-    /// Client-credentials authentication plugs in here: a `PdpAuth::ClientCredentials` arm
-    /// takes the access token from the shared token cache (fetching one if needed).
-    fn authorize(&self, request: &mut HttpRequest) -> Result<()> {
-        match &self.inner.auth {
-            PdpAuth::None => Ok(()),
-            PdpAuth::ApiKey(key) => set_bearer(request, key.expose_secret()),
-        }
-    }
 }
 
 #[maybe_async]
 impl<H: HttpClient> PdpClient<H> {
+    /// Adds this client's credentials to a request; returns the cached token it used, if any.
+    async fn authorize(&self, request: &mut HttpRequest) -> Result<Option<CachedToken>> {
+        match &self.inner.auth {
+            PdpAuth::None | PdpAuth::Conflict => Ok(None),
+            PdpAuth::ApiKey(key) => set_bearer(request, key.expose_secret()).map(|()| None),
+            PdpAuth::ClientCredentials(c) => {
+                let key = c
+                    .key
+                    .as_ref()
+                    .ok_or_else(|| Error::config("no cache key"))?;
+                let token = c
+                    .idp
+                    .cached_client_credentials_by_key(&c.cache, key)
+                    .await?;
+                set_bearer(request, token.access_token().expose_secret())?;
+                Ok(Some(token))
+            }
+        }
+    }
+
     /// Sends `request` (built once: every attempt carries the same `X-Request-ID`), retrying
     /// as the policy says, and parses the answer.
     async fn execute<T>(
@@ -431,11 +512,10 @@ impl<H: HttpClient> PdpClient<H> {
         mut request: HttpRequest,
         parse: fn(HttpResponse, SystemTime) -> Result<T>,
     ) -> Result<T> {
-        self.authorize(&mut request)?;
+        let mut token = self.authorize(&mut request).await?;
+        let mut reauthorized = false;
         let mut attempt = 0;
         loop {
-            // With client credentials, a 401 here must drop the cached token, authorize again
-            // with a fresh one and retry once (not counted against the retry policy).
             let outcome = match call(&self.inner.http, request.clone()).await {
                 Ok(response) => parse(response, self.now()),
                 Err(e) => Err(e),
@@ -444,6 +524,18 @@ impl<H: HttpClient> PdpClient<H> {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
+            // A cached token the PDP no longer accepts (revoked, rotated keys): drop it,
+            // authorize again with a fresh one and retry once, outside the retry policy.
+            if err.status() == Some(401)
+                && !reauthorized
+                && let (PdpAuth::ClientCredentials(c), Some(used)) = (&self.inner.auth, &token)
+                && let Some(key) = &c.key
+            {
+                c.cache.invalidate_token(key, used);
+                token = self.authorize(&mut request).await?;
+                reauthorized = true;
+                continue;
+            }
             match self.inner.retry.delay(attempt, &err) {
                 Some(wait) => {
                     super::rt::sleep(wait).await;

@@ -335,3 +335,147 @@ fn search_all_stops_on_a_repeated_token() {
     );
     looping.assert();
 }
+
+/// A mock provider's token endpoint on `server` answering `at-1`, `at-2`, … and counting, and
+/// an IdP client for it.
+fn token_endpoint(
+    server: &mut mockito::ServerGuard,
+) -> (idp::IdpClient, Arc<AtomicUsize>, mockito::Mock) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&count);
+    let mock = server
+        .mock("POST", "/token")
+        .match_body(Matcher::UrlEncoded(
+            "grant_type".into(),
+            "client_credentials".into(),
+        ))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            format!(r#"{{"access_token":"at-{n}","token_type":"Bearer","expires_in":300}}"#)
+                .into_bytes()
+        })
+        .create();
+    let issuer = server.url();
+    let metadata = serde_json::from_value(serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+    }))
+    .unwrap();
+    let client = idp::IdpClient::builder(&issuer, "svc")
+        .client_secret("svc-secret")
+        .build_with_metadata(metadata)
+        .expect("idp client");
+    (client, count, mock)
+}
+
+fn credentials_client(
+    server: &mockito::ServerGuard,
+    idp_client: idp::IdpClient,
+    cache: &idpkit::token_cache::TokenCache,
+) -> idp::PdpClient {
+    idp::PdpClient::builder(server.url())
+        .client_credentials(idp_client, cache.clone(), &["pdp:evaluate"])
+        .build()
+        .expect("build")
+}
+
+fn pdp_with_token(server: &mut mockito::ServerGuard, token: &str, status: usize) -> mockito::Mock {
+    let body = if status == 200 {
+        r#"{"decision":true}"#
+    } else {
+        r#"{"code":16,"message":"unauthenticated"}"#
+    };
+    server
+        .mock("POST", EVALUATION)
+        .match_header("authorization", format!("Bearer {token}").as_str())
+        .with_status(status)
+        .with_header("content-type", "application/json")
+        .with_body(body)
+        .create()
+}
+
+#[test]
+fn client_credentials_come_from_the_cache_and_a_401_fetches_a_new_token_once() {
+    let mut server = mockito::Server::new();
+    let (idp_client, tokens, _t) = token_endpoint(&mut server);
+    let stale = pdp_with_token(&mut server, "at-1", 401).expect(1);
+    let fresh = pdp_with_token(&mut server, "at-2", 200).expect(2);
+    let cache = idpkit::token_cache::TokenCache::new();
+    let pdp = credentials_client(&server, idp_client, &cache);
+    assert!(run!(evaluate(&pdp)).expect("after one re-fetch").decision);
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        2,
+        "the 401 dropped at-1 and fetched at-2"
+    );
+    // The next call reuses the cached at-2: no token request.
+    assert!(run!(evaluate(&pdp)).expect("cached").decision);
+    assert_eq!(tokens.load(Ordering::SeqCst), 2);
+    stale.assert();
+    fresh.assert();
+}
+
+#[test]
+fn a_pdp_that_keeps_answering_401_gets_one_new_token_not_more() {
+    let mut server = mockito::Server::new();
+    let (idp_client, tokens, _t) = token_endpoint(&mut server);
+    let _pdp = server
+        .mock("POST", EVALUATION)
+        .with_status(401)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"code":16,"message":"unauthenticated"}"#)
+        .expect(2)
+        .create();
+    let cache = idpkit::token_cache::TokenCache::new();
+    let pdp = credentials_client(&server, idp_client, &cache);
+    let err = run!(evaluate(&pdp)).expect_err("401");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(tokens.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn bad_client_credentials_are_an_oauth_error_and_the_pdp_is_not_called() {
+    let mut server = mockito::Server::new();
+    let _token = server
+        .mock("POST", "/token")
+        .with_status(401)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"error":"invalid_client","error_description":"bad secret"}"#)
+        .create();
+    let pdp_mock = server.mock("POST", EVALUATION).expect(0).create();
+    let issuer = server.url();
+    let metadata = serde_json::from_value(serde_json::json!({
+        "issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"), "jwks_uri": format!("{issuer}/jwks"),
+    }))
+    .unwrap();
+    let idp_client = idp::IdpClient::builder(&issuer, "svc")
+        .client_secret("wrong")
+        .build_with_metadata(metadata)
+        .unwrap();
+    let cache = idpkit::token_cache::TokenCache::new();
+    let pdp = credentials_client(&server, idp_client, &cache);
+    let err = run!(evaluate(&pdp)).expect_err("invalid_client");
+    assert_eq!(
+        err.oauth().map(|o| o.code.clone()),
+        Some(idpkit::OAuthErrorCode::InvalidClient),
+        "{err:?}"
+    );
+    pdp_mock.assert();
+}
+
+#[test]
+fn an_api_key_and_client_credentials_together_are_a_configuration_error() {
+    let mut server = mockito::Server::new();
+    let (idp_client, _, _t) = token_endpoint(&mut server);
+    let cache = idpkit::token_cache::TokenCache::new();
+    let err = idp::PdpClient::builder(server.url())
+        .api_key(KEY)
+        .client_credentials(idp_client, cache, &["pdp:evaluate"])
+        .build()
+        .expect_err("both");
+    assert!(matches!(err.kind(), ErrorKind::Config { .. }), "{err:?}");
+}
