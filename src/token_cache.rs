@@ -9,10 +9,27 @@
 //! ([`Lookup::Fetch`]); the others wait ([`Lookup::Wait`]) for its answer, success or error.
 //!
 //! This module is the pure, mode-agnostic protocol: it makes no request and reads no clock (the
-//! caller passes `now`). The clients use it through
-//! `IdpClient::cached_client_credentials` in [`blocking`](crate::blocking) and
-//! [`asynch`](crate::asynch); both can share one cache, and a blocking thread and an async task
-//! can wait on the same fetch.
+//! caller passes `now`). The clients use it through `IdpClient::cached_client_credentials` (and
+//! `cached_client_credentials_by_key`) in `idpkit::blocking` and `idpkit::asynch`; both can
+//! share one cache, and a blocking thread and an async task can wait on the same fetch.
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "blocking", feature = "async"))]
+//! # async fn run() -> idpkit::Result<()> {
+//! use idpkit::token_cache::TokenCache;
+//! let cache = TokenCache::new(); // one per process
+//! let sync_client = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
+//!     .client_secret("s3cr3t")
+//!     .discover()?;
+//! let async_client = idpkit::IdpClient::builder("https://login.example.com", "billing")
+//!     .client_secret("s3cr3t")
+//!     .discover()
+//!     .await?;
+//! let a = sync_client.cached_client_credentials(&cache, &["projects:read"])?; // (not on a runtime thread)
+//! let b = async_client.cached_client_credentials(&cache, &["projects:read"]).await?;
+//! assert!(a.same_as(&b)); // one token request
+//! # Ok(()) }
+//! ```
 //!
 //! The protocol, by hand:
 //!
@@ -42,8 +59,9 @@
 //! # Design
 //!
 //! - The map sits behind a `parking_lot::RwLock`. The hit path takes the **read** lock only,
-//!   finds the entry by a hash precomputed in the key, compares one precomputed instant with
-//!   `now` and clones an `Arc`: no allocation, no exclusive lock.
+//!   finds the entry by a hash precomputed in the key (of the endpoint, client id and audience;
+//!   [`TokenCache::lookup_target`] matches the scopes as a set without sorting them), compares
+//!   one precomputed instant with `now` and clones an `Arc`: no allocation, no exclusive lock.
 //! - A miss takes the write lock, checks again, and either joins the fetch in flight or starts
 //!   one: the entry records the flight, and the caller gets the [`FetchGuard`].
 //! - A flight is a once-set result plus an [`event_listener::Event`]. Waiting blocks the thread
@@ -189,17 +207,22 @@ impl CacheKey {
         }))
     }
 
-    /// Whether this key is the one `parts` (normalised) describe.
-    fn matches(&self, parts: &Parts<'_>) -> bool {
+    /// Whether this key is the one the raw parts describe (scopes split on whitespace, in any
+    /// order, with repeats; empty resources ignored).
+    fn matches(
+        &self,
+        token_endpoint: &str,
+        client_id: &str,
+        scopes: &[&str],
+        resources: &[&str],
+        audience: Option<&str>,
+    ) -> bool {
         let k = &*self.0;
-        let same = |owned: &[String], borrowed: &[&str]| {
-            owned.len() == borrowed.len() && owned.iter().zip(borrowed).all(|(a, b)| a == b)
-        };
-        k.token_endpoint == parts.token_endpoint
-            && k.client_id == parts.client_id
-            && same(&k.scopes, parts.scopes)
-            && same(&k.resources, parts.resources)
-            && k.audience.as_deref() == parts.audience
+        k.token_endpoint == token_endpoint
+            && k.client_id == client_id
+            && k.audience.as_deref() == audience
+            && same_set(&k.scopes, scopes, true)
+            && same_set(&k.resources, resources, false)
     }
 
     /// The token endpoint.
@@ -289,16 +312,64 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    /// The key's hash; the same for a [`CacheKey`] and for borrowed parts.
     fn hash(&self) -> u64 {
-        let mut h = foldhash::fast::FixedState::with_seed(0x1d9c_0a7e).build_hasher();
-        self.token_endpoint.hash(&mut h);
-        self.client_id.hash(&mut h);
-        self.scopes.hash(&mut h);
-        self.resources.hash(&mut h);
-        self.audience.hash(&mut h);
-        h.finish()
+        key_hash(self.token_endpoint, self.client_id, self.audience)
     }
+}
+
+/// The hash of a key: of its endpoint, client id and audience only. Keys that differ only in
+/// scopes or resources share a bucket (a client has a few scope sets), so a lookup by parts
+/// needs neither to sort nor to hash the scopes: it matches them as a set against each key in
+/// the bucket (`CacheKey::matches`).
+fn key_hash(token_endpoint: &str, client_id: &str, audience: Option<&str>) -> u64 {
+    let mut h = foldhash::fast::FixedState::with_seed(0x1d9c_0a7e).build_hasher();
+    token_endpoint.hash(&mut h);
+    client_id.hash(&mut h);
+    audience.hash(&mut h);
+    h.finish()
+}
+
+/// Whether the raw `items` (in any order, with repeats, empty ones ignored, each split on ASCII
+/// whitespace when `split`) are exactly the set `sorted` (sorted, deduplicated, no empty item,
+/// no whitespace when `split`). Without allocating for sets of up to 64 items.
+fn same_set(sorted: &[String], items: &[&str], split: bool) -> bool {
+    if sorted.len() > 64 {
+        let mut list: Vec<&str> = if split {
+            scope_items(items.iter().copied()).collect()
+        } else {
+            resource_items(items.iter().copied()).collect()
+        };
+        list.sort_unstable();
+        list.dedup();
+        return list.len() == sorted.len() && list.iter().zip(sorted).all(|(a, b)| *a == b);
+    }
+    let find = |item: &str| sorted.binary_search_by(|s| s.as_str().cmp(item)).ok();
+    let mut seen: u64 = 0;
+    for &item in items {
+        if item.is_empty() {
+            continue;
+        }
+        // Usually one scope per item: found as it is, without scanning it for whitespace (a
+        // stored scope has none).
+        if let Some(i) = find(item) {
+            seen |= 1 << i;
+            continue;
+        }
+        if !split {
+            return false;
+        }
+        let mut parts = item.split_ascii_whitespace().peekable();
+        if parts.peek() == Some(&item) {
+            return false; // no whitespace, and not in the set
+        }
+        for part in parts {
+            match find(part) {
+                Some(i) => seen |= 1 << i,
+                None => return false,
+            }
+        }
+    }
+    seen == u64::MAX.checked_shr(64 - sorted.len() as u32).unwrap_or(0)
 }
 
 /// Scope items split on whitespace.
@@ -768,8 +839,9 @@ impl TokenCache {
     }
 
     /// [`lookup`](Self::lookup) by the key's parts, without building a [`CacheKey`] unless a
-    /// fetch starts: normalised as [`CacheKey::with_target`] does, and on the stack for up to
-    /// 16 scopes and 16 resources. The hit path does not allocate.
+    /// fetch starts: the scopes (split on whitespace, any order, repeats allowed) and resources
+    /// are compared as sets, as [`CacheKey::with_target`] normalises them. The hit path does
+    /// not allocate (up to 64 scopes).
     ///
     /// ```
     /// use std::time::SystemTime;
@@ -792,24 +864,13 @@ impl TokenCache {
         audience: Option<&str>,
         now: SystemTime,
     ) -> Lookup {
-        with_normalised(scope_items(scopes.iter().copied()), |scopes| {
-            with_normalised(resource_items(resources.iter().copied()), |resources| {
-                let parts = Parts {
-                    token_endpoint,
-                    client_id,
-                    scopes,
-                    resources,
-                    audience,
-                };
-                let hash = parts.hash();
-                self.lookup_hashed(
-                    hash,
-                    |k| k.matches(&parts),
-                    || CacheKey::from_parts(hash, &parts),
-                    now,
-                )
-            })
-        })
+        let hash = key_hash(token_endpoint, client_id, audience);
+        self.lookup_hashed(
+            hash,
+            |k| k.matches(token_endpoint, client_id, scopes, resources, audience),
+            || CacheKey::with_target(token_endpoint, client_id, scopes, resources, audience),
+            now,
+        )
     }
 
     #[inline]
@@ -1211,6 +1272,10 @@ mod tests {
         }
     }
 
+    fn value_of(t: CachedToken) -> String {
+        t.access_token().expose_secret().to_owned()
+    }
+
     fn is_fetch(l: &Lookup) -> bool {
         matches!(l, Lookup::Fetch(_))
     }
@@ -1307,8 +1372,8 @@ mod tests {
             Some("api"),
         ));
         assert_eq!(found.access_token().expose_secret(), "at-t");
-        // More than 16 scopes (off the stack): the same normalisation.
-        let many: Vec<String> = (0..40).rev().map(|i| format!("s{i:02}")).collect();
+        // More than 64 scopes (the slow set comparison): the same normalisation.
+        let many: Vec<String> = (0..70).rev().map(|i| format!("s{i:02}")).collect();
         let many_refs: Vec<&str> = many.iter().map(String::as_str).collect();
         let joined = many.join(" ");
         let big = CacheKey::new(ENDPOINT, "svc", &many_refs);
@@ -1316,12 +1381,36 @@ mod tests {
             big,
             CacheKey::new(ENDPOINT, "svc", [joined.as_str(), "s00"])
         );
-        assert_eq!(big.scopes().len(), 40);
+        assert_eq!(big.scopes().len(), 70);
         assert!(big.scopes().is_sorted());
         fill(&cache, &big, at(T0), token("at-big", None));
         let found = hit(by_parts(&[joined.as_str(), "s39 s00"], &[], None));
         assert_eq!(found.access_token().expose_secret(), "at-big");
-        // The three dropped fetches left nothing behind.
+        // One scope more or less is another key (same bucket, another set).
+        let mut fewer = many_refs.clone();
+        fewer.pop();
+        assert!(is_fetch(&by_parts(&fewer, &[], None)));
+        let mut more = many_refs.clone();
+        more.push("s99");
+        assert!(is_fetch(&by_parts(&more, &[], None)));
+        // Sets of the same client share a bucket; each is found.
+        let few = CacheKey::new(ENDPOINT, "svc", ["read"]);
+        fill(&cache, &few, at(T0), token("at-few", None));
+        assert_eq!(
+            value_of(hit(by_parts(&["read", "read"], &[], None))),
+            "at-few"
+        );
+        assert_eq!(
+            value_of(hit(by_parts(&["write", "read"], &[], None))),
+            "at-1"
+        );
+        assert!(is_fetch(&by_parts(&["write"], &[], None)));
+        let padded = by_parts(&["  write\t", "", " ", "read read"], &[""], None);
+        assert_eq!(value_of(hit(padded)), "at-1");
+        assert!(is_fetch(&by_parts(&["read write x"], &[], None)));
+        assert!(is_fetch(&by_parts(&[], &[], None)));
+        cache.invalidate(&few);
+        // The dropped fetches left nothing behind.
         assert_eq!(cache.len(), 3);
     }
 
