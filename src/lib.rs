@@ -59,9 +59,9 @@ pub mod authzen;
 mod config;
 pub mod discovery;
 pub mod endpoints;
+mod error;
 #[cfg(feature = "axum")]
 pub mod guard;
-mod error;
 pub mod http;
 pub mod id_token;
 pub mod jwks;
