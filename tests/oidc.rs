@@ -7,6 +7,8 @@
 
 #[path = "support/browser.rs"]
 mod browser;
+#[path = "support/fan_out.rs"]
+mod fan_out;
 #[path = "support/op.rs"]
 mod op;
 
@@ -38,21 +40,7 @@ mod blocking {
         session: &idp::AgentSession,
         n: usize,
     ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
-        let barrier = std::sync::Barrier::new(n);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    s.spawn(|| {
-                        barrier.wait();
-                        session.agent()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("thread"))
-                .collect()
-        })
+        super::fan_out::on_threads(n, || session.agent())
     }
 
     #[allow(clippy::duplicate_mod)]
@@ -86,23 +74,9 @@ mod asynch {
         session: &idp::AgentSession,
         n: usize,
     ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
-        run!(async {
-            let barrier = Arc::new(tokio::sync::Barrier::new(n));
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    let session = session.clone();
-                    let barrier = Arc::clone(&barrier);
-                    tokio::spawn(async move {
-                        barrier.wait().await;
-                        session.agent().await
-                    })
-                })
-                .collect();
-            let mut results = Vec::new();
-            for h in handles {
-                results.push(h.await.expect("task"));
-            }
-            results
+        super::fan_out::on_tasks(n, || {
+            let session = session.clone();
+            async move { session.agent().await }
         })
     }
 

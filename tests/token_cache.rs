@@ -4,6 +4,8 @@
 
 #![cfg(any(feature = "blocking", feature = "async"))]
 
+#[path = "support/fan_out.rs"]
+mod fan_out;
 #[path = "support/token_server.rs"]
 mod token_server;
 
@@ -29,24 +31,7 @@ mod blocking {
         scopes: &[&str],
         n: usize,
     ) -> Vec<idpkit::Result<CachedToken>> {
-        let barrier = std::sync::Barrier::new(n);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    std::thread::Builder::new()
-                        .stack_size(256 * 1024)
-                        .spawn_scoped(s, || {
-                            barrier.wait();
-                            client.cached_client_credentials(cache, scopes)
-                        })
-                        .expect("spawn")
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("thread"))
-                .collect()
-        })
+        super::fan_out::on_threads(n, || client.cached_client_credentials(cache, scopes))
     }
 
     #[allow(clippy::duplicate_mod)]
@@ -85,24 +70,12 @@ mod asynch {
         n: usize,
     ) -> Vec<idpkit::Result<CachedToken>> {
         let scopes: Arc<[String]> = scopes.iter().map(|s| s.to_string()).collect();
-        run!(async {
-            let barrier = Arc::new(tokio::sync::Barrier::new(n));
-            let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    let (client, cache, scopes) = (client.clone(), cache.clone(), scopes.clone());
-                    let barrier = Arc::clone(&barrier);
-                    tokio::spawn(async move {
-                        barrier.wait().await;
-                        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                        client.cached_client_credentials(&cache, &scopes).await
-                    })
-                })
-                .collect();
-            let mut results = Vec::new();
-            for h in handles {
-                results.push(h.await.expect("task"));
+        super::fan_out::on_tasks(n, || {
+            let (client, cache, scopes) = (client.clone(), cache.clone(), scopes.clone());
+            async move {
+                let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                client.cached_client_credentials(&cache, &scopes).await
             }
-            results
         })
     }
 
