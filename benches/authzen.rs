@@ -1,4 +1,4 @@
-//! The cost of preparing one AuthZEN access evaluation: `idpkit::authzen::build_evaluation_request`
+//! The cost of preparing one AuthZEN access evaluation: `idpkit::authz::authzen::build_evaluation_request`
 //! (strict serialisation of a typical request with subject, resource and action properties and a
 //! context, a fresh random `X-Request-ID`, the `http::Request` itself), next to the bare
 //! `serde_json::to_vec` of the same request, so the difference is idpkit's overhead.
@@ -10,7 +10,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use idpkit::authzen::{Action, EvaluationRequest, Resource, Subject, build_evaluation_request};
+use idpkit::authz::authzen::{
+    Action, EvaluationRequest, Resource, Subject, build_evaluation_request,
+};
 use idpkit::http::RequestLimits;
 
 fn make_request() -> EvaluationRequest {

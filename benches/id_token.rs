@@ -1,4 +1,4 @@
-//! ID token verification: `idpkit::id_token::verify_id_token` on one RS256 token (2048-bit key,
+//! ID token verification: `idpkit::oidc::verify_id_token` on one RS256 token (2048-bit key,
 //! already parsed into a `Jwks`), next to a bare `jsonwebtoken::decode` of the same token with an
 //! equivalent minimal `Validation` (RS256 only; `iss`, `aud` and `exp` checked by jsonwebtoken;
 //! claims into a JSON map). The difference is idpkit's overhead: its own header pre-check, key
@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rsa;
 use criterion::{Criterion, criterion_group, criterion_main};
-use idpkit::id_token::{IdTokenChecks, verify_id_token};
-use idpkit::jwks::Jwks;
+use idpkit::oidc::Jwks;
+use idpkit::oidc::{IdTokenChecks, verify_id_token};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 
 const ISS: &str = "https://op.example";

@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use idpkit::scope::{ScopeSet, has_access};
+use idpkit::authz::scope::{ScopeSet, has_access};
 
 const SIZES: &[usize] = &[10, 100, 1_000, 10_000];
 

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use idpkit::AccessToken;
-use idpkit::token_cache::{CacheKey, CachedToken, Lookup, TokenCache};
+use idpkit::service_token::{CacheKey, CachedToken, Lookup, TokenCache};
 
 const ENDPOINT: &str = "https://login.example.com/oauth2/token";
 const SCOPES: &[&str] = &["projects:read", "projects:write", "billing:read"];

@@ -20,10 +20,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use idpkit::agent::AgentOptions;
 use idpkit::asynch::{AgentSession, IdpClient};
-use idpkit::authorize::AuthorizationRequest;
-use idpkit::endpoints::LogoutOptions;
+use idpkit::oidc::AgentOptions;
+use idpkit::oidc::AuthorizationRequest;
+use idpkit::oidc::LogoutOptions;
 
 #[derive(Clone)]
 struct App {
@@ -102,7 +102,7 @@ async fn callback(
         .client
         .create_agent(agent.tokens().clone(), options)
         .await?;
-    let sid = idpkit::pkce::random_urlsafe(32);
+    let sid = idpkit::oidc::pkce::random_urlsafe(32);
     app.sessions.lock().unwrap().insert(sid.clone(), session);
     let cookie = format!("sid={sid}; HttpOnly; SameSite=Lax; Path=/");
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/me")).into_response())

@@ -7,9 +7,9 @@
 //!
 //! Run: `cargo run --example demo --features blocking,async`
 
-use idpkit::agent::{AgentOptions, AuthenticatedAgent};
-use idpkit::authorize::AuthorizationOptions;
-use idpkit::endpoints::{LogoutOptions, TokenTypeHint};
+use idpkit::oidc::AuthorizationOptions;
+use idpkit::oidc::{AgentOptions, AuthenticatedAgent};
+use idpkit::oidc::{LogoutOptions, TokenTypeHint};
 
 #[path = "../tests/support/browser.rs"]
 mod browser;
@@ -91,7 +91,7 @@ fn main() -> Res<()> {
         "5. A session resumed from stored tokens (async client), expiring soon -> refreshed once:"
     );
     let stored = serde_json::to_string(agent.tokens())?;
-    let mut tokens: idpkit::token::TokenSet = serde_json::from_str(&stored)?;
+    let mut tokens: idpkit::oidc::TokenSet = serde_json::from_str(&stored)?;
     tokens.expires_at = Some(now_secs() + 10); // inside the 60 s refresh buffer
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

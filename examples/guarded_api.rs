@@ -11,7 +11,7 @@
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::{Extension, Router};
-use idpkit::authzen::Resource;
+use idpkit::authz::authzen::Resource;
 use idpkit::guard::{Guard, IntrospectionVerifier, Principal, enforce};
 
 #[tokio::main]

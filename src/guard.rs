@@ -44,7 +44,7 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::authzen::{Action, EvaluationRequest, Resource, Subject};
+use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A boxed future, for the object-safe traits below.
@@ -127,7 +127,7 @@ impl<H: crate::asynch::HttpClient + 'static> TokenVerifier for IntrospectionVeri
         Box::pin(async move {
             let info = self
                 .client
-                .introspect(token, Some(crate::endpoints::TokenTypeHint::AccessToken))
+                .introspect(token, Some(crate::oidc::TokenTypeHint::AccessToken))
                 .await?;
             if !info.active {
                 return Err(invalid_token("the token is not active"));
@@ -162,7 +162,7 @@ fn invalid_token(description: &str) -> Error {
 /// An error answers 503 (fail closed).
 ///
 /// ```
-/// use idpkit::authzen::EvaluationRequest;
+/// use idpkit::authz::authzen::EvaluationRequest;
 /// use idpkit::guard::{Authorizer, BoxFuture};
 /// /// Allows reading only.
 /// struct ReadOnly;
@@ -287,7 +287,7 @@ impl Guard {
     ///
     /// ```no_run
     /// # fn run(guard: idpkit::guard::Guard) {
-    /// use idpkit::authzen::Subject;
+    /// use idpkit::authz::authzen::Subject;
     /// let guard = guard.subject_resolver(|p| Subject::new("employee", &p.subject));
     /// # }
     /// ```
@@ -309,7 +309,7 @@ impl Guard {
     ///
     /// ```no_run
     /// # fn run(guard: idpkit::guard::Guard) {
-    /// use idpkit::authzen::Resource;
+    /// use idpkit::authz::authzen::Resource;
     /// let guard = guard.resource_resolver(|_parts, kind, id| {
     ///     let resource = Resource::new(kind, id.unwrap_or("*")).with_property("owner", "usr_alice");
     ///     Box::pin(async move { Ok(resource) })

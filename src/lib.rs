@@ -53,35 +53,24 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod agent;
-pub mod authorize;
-pub mod authzen;
-mod config;
-pub mod discovery;
-pub mod endpoints;
+pub mod authz;
+mod clock;
 mod error;
 #[cfg(feature = "axum")]
 pub mod guard;
 pub mod http;
-pub mod id_token;
-pub mod jwks;
-pub mod pkce;
-pub mod scope;
+pub mod oidc;
 mod secret;
-pub mod token;
-pub mod token_cache;
-#[cfg(any(feature = "blocking", feature = "async"))]
-pub mod transport;
+pub mod service_token;
 
-pub use config::Clock;
-pub use discovery::{Issuer, ProviderMetadata};
+pub use clock::Clock;
 pub use error::{
     BODY_EXCERPT_LEN, Error, ErrorKind, OAuthError, OAuthErrorCode, Result, TokenValidationError,
 };
 pub use secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
 
 /// The blocking client: the shared client code compiled as plain functions over
-/// [`UreqHttp`](crate::transport::UreqHttp). The same names as [`asynch`], so
+/// [`UreqHttp`](crate::http::UreqHttp). The same names as [`asynch`], so
 /// `use idpkit::blocking as idp;` and `use idpkit::asynch as idp;` are interchangeable.
 ///
 /// Do not call it from inside an async runtime's worker thread.
@@ -98,7 +87,7 @@ pub mod blocking {
     use maybe_async::must_be_sync as maybe_async;
 
     /// The transport this mode uses unless given another.
-    pub type DefaultHttp = crate::transport::UreqHttp;
+    pub type DefaultHttp = crate::http::UreqHttp;
 
     /// This mode's lock, held across a request for single-flight work.
     type Lock<T> = parking_lot::Mutex<T>;
@@ -136,13 +125,13 @@ pub mod blocking {
 
         /// Blocks the thread until the token fetch another caller runs completes.
         pub(crate) fn wait(
-            waiter: crate::token_cache::Waiter,
-        ) -> crate::Result<crate::token_cache::CachedToken> {
+            waiter: crate::service_token::Waiter,
+        ) -> crate::Result<crate::service_token::CachedToken> {
             waiter.wait_blocking()
         }
     }
 
-    impl HttpClient for crate::transport::UreqHttp {
+    impl HttpClient for crate::http::UreqHttp {
         fn send(
             &self,
             request: crate::http::HttpRequest,
@@ -153,7 +142,7 @@ pub mod blocking {
 }
 
 /// The async client: the shared client code compiled as `async fn`s over
-/// [`ReqwestHttp`](crate::transport::ReqwestHttp). The same names as [`blocking`].
+/// [`ReqwestHttp`](crate::http::ReqwestHttp). The same names as [`blocking`].
 ///
 /// Futures are `Send`; any executor works, but reqwest needs a Tokio runtime.
 ///
@@ -169,7 +158,7 @@ pub mod asynch {
     use maybe_async::must_be_async as maybe_async;
 
     /// The transport this mode uses unless given another.
-    pub type DefaultHttp = crate::transport::ReqwestHttp;
+    pub type DefaultHttp = crate::http::ReqwestHttp;
 
     /// This mode's lock, held across a request for single-flight work.
     type Lock<T> = tokio::sync::Mutex<T>;
@@ -207,13 +196,13 @@ pub mod asynch {
 
         /// Waits, without blocking, until the token fetch another caller runs completes.
         pub(crate) async fn wait(
-            waiter: crate::token_cache::Waiter,
-        ) -> crate::Result<crate::token_cache::CachedToken> {
+            waiter: crate::service_token::Waiter,
+        ) -> crate::Result<crate::service_token::CachedToken> {
             waiter.wait().await
         }
     }
 
-    impl HttpClient for crate::transport::ReqwestHttp {
+    impl HttpClient for crate::http::ReqwestHttp {
         async fn send(
             &self,
             request: crate::http::HttpRequest,

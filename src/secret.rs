@@ -1,7 +1,7 @@
 //! Secrets: client secrets and tokens. Each is a newtype whose `Debug` prints
 //! `Name([redacted])` and which has no `Display`, so none can reach a log line by accident. The
 //! value is read with `expose_secret()`. Tokens serialise as plain strings (so a
-//! [`TokenSet`](crate::token::TokenSet) can be stored); keep such storage as private as the
+//! [`TokenSet`](crate::oidc::TokenSet) can be stored); keep such storage as private as the
 //! tokens themselves.
 
 use std::fmt;

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::{Extension, Router};
-use idpkit::authzen::Resource;
+use idpkit::authz::authzen::Resource;
 use idpkit::guard::{Guard, IntrospectionVerifier, Principal, enforce};
 
 #[path = "support/browser.rs"]
@@ -31,7 +31,7 @@ fn access_token(op: &op::TestOp, runtime: &tokio::runtime::Runtime) -> String {
             .discover()
             .await
             .unwrap();
-        let options = idpkit::authorize::AuthorizationOptions {
+        let options = idpkit::oidc::AuthorizationOptions {
             login_hint: Some("usr_alice".into()),
             ..Default::default()
         };

@@ -23,8 +23,8 @@ fn provider() -> &'static op::TestOp {
 mod blocking {
     use std::sync::Arc;
 
-    use idpkit::agent::AuthenticatedAgent;
     use idpkit::blocking as idp;
+    use idpkit::oidc::AuthenticatedAgent;
     use maybe_async::must_be_sync as maybe_async;
 
     use super::{browser, op, provider};
@@ -52,8 +52,8 @@ mod blocking {
 mod asynch {
     use std::sync::Arc;
 
-    use idpkit::agent::AuthenticatedAgent;
     use idpkit::asynch as idp;
+    use idpkit::oidc::AuthenticatedAgent;
     use maybe_async::must_be_async as maybe_async;
 
     use super::{browser, op, provider};

@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use idpkit::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
+use idpkit::authz::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
 
 struct Counting;
 

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use idpkit::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
+use idpkit::authz::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
 use serde_json::{Value, json};
 
 const SEED: u64 = 0x1d9c_2025_0003;

@@ -1,7 +1,7 @@
 //! Property tests: `ScopeSet::has_access` always agrees with `has_access`, and parsing
 //! round-trips, on strings from a small alphabet (so that matches and collisions happen).
 
-use idpkit::scope::{Scope, ScopeSet, has_access, parse_scope};
+use idpkit::authz::scope::{Scope, ScopeSet, has_access, parse_scope};
 use proptest::prelude::*;
 
 /// Strings glued from pieces that matter to the grammar: colons, dots, stars, spaces,

@@ -13,7 +13,7 @@ mod token_server;
 #[path = "modes"]
 mod blocking {
     use idpkit::blocking as idp;
-    use idpkit::token_cache::{CachedToken, TokenCache};
+    use idpkit::service_token::{CachedToken, TokenCache};
     use maybe_async::must_be_sync as maybe_async;
 
     use super::token_server::TokenServer;
@@ -46,7 +46,7 @@ mod asynch {
 
     use idpkit::ErrorKind;
     use idpkit::asynch as idp;
-    use idpkit::token_cache::{CachedToken, Lookup, TokenCache};
+    use idpkit::service_token::{CachedToken, Lookup, TokenCache};
     use maybe_async::must_be_async as maybe_async;
 
     use super::token_server::TokenServer;

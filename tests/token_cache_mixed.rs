@@ -9,7 +9,7 @@ mod token_server;
 
 use std::time::Duration;
 
-use idpkit::token_cache::{CachedToken, TokenCache};
+use idpkit::service_token::{CachedToken, TokenCache};
 use token_server::TokenServer;
 
 const SCOPES: &[&str] = &["projects:read"];

@@ -6,7 +6,7 @@
 //! with a sub-resource or a suffix appended) are tried, so that hits are common.
 #![no_main]
 
-use idpkit::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
+use idpkit::authz::scope::{AccessProfile, Organization, ScopeSet, has_access, parse_scope};
 use libfuzzer_sys::fuzz_target;
 
 fn reference(scopes: &[&str], action: &str, resource: &str) -> bool {

@@ -1,12 +1,12 @@
 //! Client-credentials tokens through a shared [`TokenCache`]. One source, compiled twice: the
-//! protocol is the crate root's [`token_cache`](crate::token_cache); only the waiting differs
+//! protocol is the crate root's [`token_cache`](crate::service_token); only the waiting differs
 //! between the modes (`super::rt::wait`).
 
 use super::client::IdpClient;
 use super::maybe_async;
 use super::transport::HttpClient;
 use crate::error::Result;
-use crate::token_cache::{CacheKey, CachedToken, Lookup, TokenCache};
+use crate::service_token::{CacheKey, CachedToken, Lookup, TokenCache};
 
 #[maybe_async]
 impl<H: HttpClient> IdpClient<H> {
@@ -29,7 +29,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
-    /// use idpkit::token_cache::TokenCache;
+    /// use idpkit::service_token::TokenCache;
     /// let cache = TokenCache::new(); // one per process, shared by every client
     /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
     ///     .client_secret("s3cr3t")
@@ -56,7 +56,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, cache: idpkit::token_cache::TokenCache) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, cache: idpkit::service_token::TokenCache) -> idpkit::Result<()> {
     /// let token = client
     ///     .cached_client_credentials_for(&cache, &["projects:read"], &["https://api.example.com"])
     ///     .await?;
@@ -102,7 +102,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
-    /// # let cache = idpkit::token_cache::TokenCache::new();
+    /// # let cache = idpkit::service_token::TokenCache::new();
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "billing").unwrap();
     /// let key = client.client_credentials_key(&["projects:read"], &[]).unwrap();
     /// for _ in 0..3 {
@@ -151,7 +151,7 @@ impl<H> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
-    /// # let cache = idpkit::token_cache::TokenCache::new();
+    /// # let cache = idpkit::service_token::TokenCache::new();
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "billing").unwrap();
     /// let token = client.cached_client_credentials(&cache, &["projects:read"]).unwrap();
     /// // ... the API answered 401: drop this token (a newer one is kept), then retry once.

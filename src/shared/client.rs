@@ -9,15 +9,14 @@ use jsonwebtoken::Algorithm;
 use super::transport::{HttpClient, call};
 use super::{DefaultHttp, Lock, default_http, maybe_async};
 use crate::ClientSecret;
-use crate::config::{ClientConfig, Clock, Settings};
-use crate::discovery::{
-    Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response,
-};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::http::RequestLimits;
-use crate::id_token::IdTokenChecks;
-use crate::jwks::JwksCache;
-use crate::token::{AuthMethod, ClientAuth};
+use crate::oidc::IdTokenChecks;
+use crate::oidc::JwksCache;
+use crate::oidc::{AuthMethod, ClientAuth};
+use crate::oidc::{ClientConfig, Settings};
+use crate::oidc::{Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response};
 
 /// An OpenID Connect client for one provider and one registered client.
 ///
@@ -197,14 +196,14 @@ impl<H> fmt::Debug for IdpClientBuilder<H> {
 impl<H: HttpClient> IdpClientBuilder<H> {
     /// Uses this transport instead of the default one: your own configured
     /// `reqwest::Client` / `ureq::Agent` (through
-    /// [`ReqwestHttp::from`](crate::transport::ReqwestHttp) /
-    /// [`UreqHttp::from`](crate::transport::UreqHttp)) or any [`HttpClient`].
+    /// [`ReqwestHttp::from`](crate::http::ReqwestHttp) /
+    /// [`UreqHttp::from`](crate::http::UreqHttp)) or any [`HttpClient`].
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
     /// let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
-    ///     .http_client(idpkit::transport::UreqHttp::from(agent));
+    ///     .http_client(idpkit::http::UreqHttp::from(agent));
     /// # }
     /// ```
     pub fn http_client<H2: HttpClient>(self, http: H2) -> IdpClientBuilder<H2> {
@@ -248,7 +247,7 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// # #[cfg(feature = "blocking")] {
     /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
     ///     .client_secret("s3cr3t")
-    ///     .auth_method(idpkit::token::AuthMethod::ClientSecretPost);
+    ///     .auth_method(idpkit::oidc::AuthMethod::ClientSecretPost);
     /// # }
     /// ```
     pub fn auth_method(mut self, method: AuthMethod) -> Self {
@@ -413,7 +412,7 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// let metadata: idpkit::ProviderMetadata = serde_json::from_value(serde_json::json!({
+    /// let metadata: idpkit::oidc::ProviderMetadata = serde_json::from_value(serde_json::json!({
     ///     "issuer": "https://op.example",
     ///     "authorization_endpoint": "https://op.example/authorize",
     ///     "token_endpoint": "https://op.example/token",

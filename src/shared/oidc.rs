@@ -7,21 +7,21 @@ use std::time::Instant;
 use super::client::IdpClient;
 use super::maybe_async;
 use super::transport::{HttpClient, call};
-use crate::agent::AuthenticatedAgent;
-use crate::authorize::{
+use crate::error::{Error, ErrorKind, Result, TokenValidationError};
+use crate::oidc::AuthenticatedAgent;
+use crate::oidc::{
     AuthorizationOptions, AuthorizationRequest, CallbackParams, build_authorization_request,
     validate_callback,
 };
-use crate::endpoints::{
+use crate::oidc::{Grant, TokenSet, build_token_request, parse_token_response};
+use crate::oidc::{IdTokenChecks, IdTokenClaims, verify_id_token};
+use crate::oidc::{
     Introspection, LogoutOptions, TokenTypeHint, build_introspection_request, build_logout_url,
     build_revocation_request, build_userinfo_request, parse_introspection_response,
     parse_revocation_response, parse_userinfo_response,
 };
-use crate::error::{Error, ErrorKind, Result, TokenValidationError};
-use crate::id_token::{IdTokenChecks, IdTokenClaims, verify_id_token};
-use crate::jwks::{Jwks, build_jwks_request, parse_jwks_response};
+use crate::oidc::{Jwks, build_jwks_request, parse_jwks_response};
 use crate::secret::{AccessToken, CodeVerifier, IdToken};
-use crate::token::{Grant, TokenSet, build_token_request, parse_token_response};
 
 type Claims = serde_json::Map<String, serde_json::Value>;
 
@@ -60,7 +60,7 @@ impl<H: HttpClient> IdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
-    /// let options = idpkit::authorize::AuthorizationOptions {
+    /// let options = idpkit::oidc::AuthorizationOptions {
     ///     prompt: Some("consent".into()),
     ///     login_hint: Some("alice@example.com".into()),
     ///     ..Default::default()
@@ -96,7 +96,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, request: idpkit::authorize::AuthorizationRequest) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, request: idpkit::oidc::AuthorizationRequest) -> idpkit::Result<()> {
     /// let agent = client
     ///     .handle_callback("https://app.example.com/callback?code=...&state=...", &request)
     ///     .await?;
@@ -202,7 +202,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
     /// let agent = client.refresh(&agent).await?;
     /// # Ok(()) }
     /// ```
@@ -258,7 +258,7 @@ impl<H: HttpClient> IdpClient<H> {
     }
 
     /// Gets a token for this client itself (OAuth 2.0 client credentials, RFC 6749 §4.4): an
-    /// agent of type [`Agent`](crate::agent::PrincipalType::Agent) whose access is the token's
+    /// agent of type [`Agent`](crate::oidc::PrincipalType::Agent) whose access is the token's
     /// scopes.
     ///
     /// # Errors
@@ -318,7 +318,7 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
     /// let claims = client.get_user_info(&agent).await?;
     /// println!("{:?}", claims.get("name"));
     /// # Ok(()) }
@@ -350,8 +350,8 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::agent::AuthenticatedAgent) -> idpkit::Result<()> {
-    /// use idpkit::endpoints::TokenTypeHint;
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// use idpkit::oidc::TokenTypeHint;
     /// client.revoke_token(agent.access_token().expose_secret(), Some(TokenTypeHint::AccessToken)).await?;
     /// # Ok(()) }
     /// ```
@@ -405,8 +405,8 @@ impl<H: HttpClient> IdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
-    /// # let agent: idpkit::agent::AuthenticatedAgent = todo!();
-    /// let url = client.create_logout_url(idpkit::endpoints::LogoutOptions {
+    /// # let agent: idpkit::oidc::AuthenticatedAgent = todo!();
+    /// let url = client.create_logout_url(idpkit::oidc::LogoutOptions {
     ///     id_token_hint: agent.tokens().id_token.clone(),
     ///     post_logout_redirect_uri: Some("https://app.example.com/bye".into()),
     ///     ..Default::default()

@@ -1,6 +1,6 @@
 //! The OpenID AuthZEN 1.0 policy decision point (PDP) client of this mode. One source, compiled
 //! twice (see `transport.rs`): requests are built and answers parsed by the pure functions of
-//! [`crate::authzen`]; this file only sends, retries and waits.
+//! [`crate::authz::authzen`]; this file only sends, retries and waits.
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use super::transport::{HttpClient, call};
 use super::{DefaultHttp, default_http, maybe_async};
 use crate::ClientSecret;
-use crate::authzen::{
+use crate::authz::authzen::{
     Action, ActionSearchRequest, Decision, EvaluationRequest, EvaluationsRequest,
     EvaluationsResponse, PdpEndpoints, PdpId, PdpMetadata, Resource, ResourceSearchRequest,
     RetryPolicy, SearchRequest, SearchResponse, Subject, SubjectSearchRequest,
@@ -17,10 +17,10 @@ use crate::authzen::{
     build_search_request, parse_evaluation_response, parse_evaluations_response,
     parse_metadata_response, parse_search_response, set_bearer,
 };
-use crate::config::Clock;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, RequestLimits};
-use crate::token_cache::{CacheKey, CachedToken, TokenCache};
+use crate::service_token::{CacheKey, CachedToken, TokenCache};
 
 /// The most pages [`PdpClient::search_all`] fetches before giving up.
 pub const MAX_SEARCH_PAGES: usize = 1_000;
@@ -72,7 +72,7 @@ impl fmt::Debug for PdpAuth {
 /// # #[cfg(feature = "async")]
 /// # async fn run() -> Result<(), idpkit::Error> {
 /// use idpkit::asynch::PdpClient;
-/// use idpkit::authzen::{Action, Resource, Subject};
+/// use idpkit::authz::authzen::{Action, Resource, Subject};
 /// let pdp = PdpClient::builder("https://pdp.example.com").api_key("k3y").discover().await?;
 /// let allowed = pdp
 ///     .check(&Subject::new("user", "alice"), &Action::new("can_read"), &Resource::new("account", "123"))
@@ -81,7 +81,7 @@ impl fmt::Debug for PdpAuth {
 /// # #[cfg(feature = "blocking")]
 /// # fn run_blocking() -> Result<(), idpkit::Error> {
 /// use idpkit::blocking::PdpClient;
-/// use idpkit::authzen::{Action, Resource, Subject};
+/// use idpkit::authz::authzen::{Action, Resource, Subject};
 /// let pdp = PdpClient::builder("https://pdp.example.com").api_key("k3y").discover()?;
 /// let allowed = pdp.check(&Subject::new("user", "alice"), &Action::new("can_read"), &Resource::new("account", "123"))?;
 /// # Ok(()) }
@@ -157,7 +157,7 @@ enum HttpChoice<H> {
 /// ```
 /// # #[cfg(feature = "async")] {
 /// use std::time::Duration;
-/// use idpkit::authzen::RetryPolicy;
+/// use idpkit::authz::authzen::RetryPolicy;
 /// let builder = idpkit::asynch::PdpClient::builder("https://pdp.example.com")
 ///     .api_key("k3y")
 ///     .timeout(Duration::from_secs(2))
@@ -194,7 +194,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// # #[cfg(feature = "blocking")] {
     /// let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .http_client(idpkit::transport::UreqHttp::from(agent));
+    ///     .http_client(idpkit::http::UreqHttp::from(agent));
     /// # }
     /// ```
     pub fn http_client<H2: HttpClient>(self, http: H2) -> PdpClientBuilder<H2> {
@@ -237,7 +237,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     ///     .client_secret("s3cr3t")
     ///     .discover()
     ///     .unwrap();
-    /// let cache = idpkit::token_cache::TokenCache::new();
+    /// let cache = idpkit::service_token::TokenCache::new();
     /// let pdp = idpkit::PdpClientSync::builder("https://pdp.example.com")
     ///     .client_credentials(idp, cache, &["pdp:evaluate"])
     ///     .build()
@@ -295,7 +295,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// ```
     /// # #[cfg(feature = "blocking")] {
     /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .retry_policy(idpkit::authzen::RetryPolicy::none());
+    ///     .retry_policy(idpkit::authz::authzen::RetryPolicy::none());
     /// # }
     /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -558,7 +558,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let request = EvaluationRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::new("account", "123"))
     ///     .with_context("time", "1985-10-26T01:22-07:00");
     /// let decision = pdp.evaluate(&request).await?;
@@ -581,7 +581,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
     /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::{Action, Resource, Subject};
+    /// use idpkit::authz::authzen::{Action, Resource, Subject};
     /// if pdp.check(&Subject::new("user", "alice"), &Action::new("delete"), &Resource::new("document", "d1"))? {
     ///     println!("go ahead");
     /// }
@@ -614,7 +614,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let batch = EvaluationsRequest::new()
     ///     .subject(Subject::new("user", "morty"))
     ///     .action(Action::new("can_delete_todo"))
@@ -648,7 +648,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
     /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let page = pdp.search(&ActionSearchRequest::new(Subject::new("user", "a"), Resource::new("doc", "1")))?;
     /// for action in page.results { println!("{}", action.name); }
     /// # Ok(()) }
@@ -669,7 +669,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let r = SubjectSearchRequest::new(Subject::of_type("user"), Action::new("can_read"), Resource::new("account", "123"));
     /// let page = pdp.search_subjects(&r).await?;
     /// # Ok(()) }
@@ -690,7 +690,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let r = ResourceSearchRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::of_type("account"));
     /// let page = pdp.search_resources(&r).await?;
     /// # Ok(()) }
@@ -711,7 +711,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(pdp: idpkit::asynch::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let r = ActionSearchRequest::new(Subject::new("user", "alice"), Resource::new("account", "123"));
     /// let page = pdp.search_actions(&r).await?;
     /// # Ok(()) }
@@ -736,7 +736,7 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
     /// # fn run(pdp: idpkit::blocking::PdpClient) -> idpkit::Result<()> {
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let r = ResourceSearchRequest::new(Subject::new("user", "alice"), Action::new("can_read"), Resource::of_type("account"))
     ///     .with_page(Page::limit(100));
     /// let all: Vec<Resource> = pdp.search_all(&r)?;

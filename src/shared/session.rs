@@ -9,17 +9,17 @@ use std::sync::Arc;
 use super::client::IdpClient;
 use super::transport::HttpClient;
 use super::{Lock, maybe_async};
-use crate::agent::{AgentOptions, AuthenticatedAgent};
 use crate::error::{Error, ErrorKind, Result};
-use crate::token::TokenSet;
+use crate::oidc::TokenSet;
+use crate::oidc::{AgentOptions, AuthenticatedAgent};
 
 /// A signed-in agent that keeps itself fresh. Built by [`IdpClient::create_agent`]; cheap to
 /// clone (clones share the state, and so share refreshes).
 ///
 /// ```no_run
 /// # #[cfg(feature = "async")]
-/// # async fn run(client: idpkit::IdpClient, stored: idpkit::token::TokenSet) -> idpkit::Result<()> {
-/// use idpkit::agent::AgentOptions;
+/// # async fn run(client: idpkit::IdpClient, stored: idpkit::oidc::TokenSet) -> idpkit::Result<()> {
+/// use idpkit::oidc::AgentOptions;
 /// let session = client
 ///     .create_agent(stored, AgentOptions::new().on_refresh(|tokens| {
 ///         // persist `tokens` now: the old refresh token may no longer work
@@ -71,8 +71,8 @@ impl<H: HttpClient> IdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
-    /// let stored: idpkit::token::TokenSet = serde_json::from_str(&std::fs::read_to_string("tokens.json").unwrap()).unwrap();
-    /// let session = client.create_agent(stored, idpkit::agent::AgentOptions::new()).unwrap();
+    /// let stored: idpkit::oidc::TokenSet = serde_json::from_str(&std::fs::read_to_string("tokens.json").unwrap()).unwrap();
+    /// let session = client.create_agent(stored, idpkit::oidc::AgentOptions::new()).unwrap();
     /// let agent = session.agent().unwrap();
     /// # }
     /// ```

@@ -9,8 +9,8 @@ use crate::http::{HttpRequest, HttpResponse, RequestLimits, enforce_body_limit};
 
 /// Sends one HTTP request and returns the whole response, whatever its status.
 ///
-/// idpkit ships [`UreqHttp`](crate::transport::UreqHttp) (blocking) and
-/// [`ReqwestHttp`](crate::transport::ReqwestHttp) (async). Implement it to bring another HTTP
+/// idpkit ships [`UreqHttp`](crate::http::UreqHttp) (blocking) and
+/// [`ReqwestHttp`](crate::http::ReqwestHttp) (async). Implement it to bring another HTTP
 /// stack or to test request shapes in memory. An implementation should honour the
 /// [`RequestLimits`] in the request's extensions, must not follow redirects, and reports network
 /// failures as [`ErrorKind::Transport`](crate::ErrorKind::Transport) or

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use idpkit::agent::{AgentOptions, AuthenticatedAgent, PrincipalType};
-use idpkit::authorize::{AuthorizationOptions, AuthorizationRequest};
-use idpkit::endpoints::{LogoutOptions, TokenTypeHint};
-use idpkit::token::{AuthMethod, TokenSet};
+use idpkit::oidc::{AgentOptions, AuthenticatedAgent, PrincipalType};
+use idpkit::oidc::{AuthMethod, TokenSet};
+use idpkit::oidc::{AuthorizationOptions, AuthorizationRequest};
+use idpkit::oidc::{LogoutOptions, TokenTypeHint};
 use idpkit::{ErrorKind, IdToken, OAuthErrorCode, Result, TokenValidationError};
 
 use super::{browser, fan_out, idp, maybe_async, op, provider};
@@ -360,7 +360,7 @@ async fn verify(
     client: &idp::IdpClient,
     token: &str,
     nonce: Option<&str>,
-) -> Result<idpkit::id_token::IdTokenClaims> {
+) -> Result<idpkit::oidc::IdTokenClaims> {
     client
         .verify_id_token(&IdToken::new(token), nonce, None)
         .await

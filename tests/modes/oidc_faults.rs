@@ -3,8 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use idpkit::agent::{AgentOptions, AuthenticatedAgent};
-use idpkit::token::TokenSet;
+use idpkit::oidc::TokenSet;
+use idpkit::oidc::{AgentOptions, AuthenticatedAgent};
 use idpkit::{CodeVerifier, ErrorKind, Result};
 
 use super::{hanging_server, idp, maybe_async, provider};
@@ -50,7 +50,7 @@ impl Mock {
         self.server.url()
     }
 
-    fn metadata(&self, token_endpoint: &str) -> idpkit::ProviderMetadata {
+    fn metadata(&self, token_endpoint: &str) -> idpkit::oidc::ProviderMetadata {
         let issuer = self.issuer();
         serde_json::from_value(serde_json::json!({
             "issuer": issuer,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use idpkit::ErrorKind;
-use idpkit::authzen::{
+use idpkit::authz::authzen::{
     Action, EvaluationItem, EvaluationRequest, EvaluationsRequest, EvaluationsSemantic, Resource,
     ResourceSearchRequest, Subject, SubjectSearchRequest,
 };
@@ -357,7 +357,7 @@ async fn strict_400_body() {
         .subject(Subject::new("user", "a"))
         .action(Action::new("read"))
         .item(EvaluationItem::default().resource(Resource::new("document", "d1")));
-    let mut options = idpkit::authzen::EvaluationsOptions::default();
+    let mut options = idpkit::authz::authzen::EvaluationsOptions::default();
     options
         .extra
         .insert("another_option".into(), "value".into());

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use idpkit::authzen::{
+use idpkit::authz::authzen::{
     Action, Decision, EvaluationItem, EvaluationRequest, EvaluationsRequest, Page, Resource,
     ResourceSearchRequest, RetryPolicy, Subject,
 };
@@ -374,7 +374,7 @@ fn token_endpoint(
 fn credentials_client(
     server: &mockito::ServerGuard,
     idp_client: idp::IdpClient,
-    cache: &idpkit::token_cache::TokenCache,
+    cache: &idpkit::service_token::TokenCache,
 ) -> idp::PdpClient {
     idp::PdpClient::builder(server.url())
         .client_credentials(idp_client, cache.clone(), &["pdp:evaluate"])
@@ -403,7 +403,7 @@ fn client_credentials_come_from_the_cache_and_a_401_fetches_a_new_token_once() {
     let (idp_client, tokens, _t) = token_endpoint(&mut server);
     let stale = pdp_with_token(&mut server, "at-1", 401).expect(1);
     let fresh = pdp_with_token(&mut server, "at-2", 200).expect(2);
-    let cache = idpkit::token_cache::TokenCache::new();
+    let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
     assert!(run!(evaluate(&pdp)).expect("after one re-fetch").decision);
     assert_eq!(
@@ -429,7 +429,7 @@ fn a_pdp_that_keeps_answering_401_gets_one_new_token_not_more() {
         .with_body(r#"{"code":16,"message":"unauthenticated"}"#)
         .expect(2)
         .create();
-    let cache = idpkit::token_cache::TokenCache::new();
+    let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
     let err = run!(evaluate(&pdp)).expect_err("401");
     assert_eq!(err.status(), Some(401));
@@ -456,7 +456,7 @@ fn bad_client_credentials_are_an_oauth_error_and_the_pdp_is_not_called() {
         .client_secret("wrong")
         .build_with_metadata(metadata)
         .unwrap();
-    let cache = idpkit::token_cache::TokenCache::new();
+    let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
     let err = run!(evaluate(&pdp)).expect_err("invalid_client");
     assert_eq!(
@@ -471,7 +471,7 @@ fn bad_client_credentials_are_an_oauth_error_and_the_pdp_is_not_called() {
 fn an_api_key_and_client_credentials_together_are_a_configuration_error() {
     let mut server = mockito::Server::new();
     let (idp_client, _, _t) = token_endpoint(&mut server);
-    let cache = idpkit::token_cache::TokenCache::new();
+    let cache = idpkit::service_token::TokenCache::new();
     let err = idp::PdpClient::builder(server.url())
         .api_key(KEY)
         .client_credentials(idp_client, cache, &["pdp:evaluate"])

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use idpkit::token_cache::{CachedToken, TokenCache};
+use idpkit::service_token::{CachedToken, TokenCache};
 use idpkit::{Clock, Result};
 
 use super::{TokenServer, fan_out, idp, maybe_async};

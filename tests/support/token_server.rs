@@ -89,7 +89,7 @@ impl TokenServer {
     }
 
     /// Provider metadata naming this server's token endpoint.
-    pub fn metadata(&self) -> idpkit::ProviderMetadata {
+    pub fn metadata(&self) -> idpkit::oidc::ProviderMetadata {
         let issuer = self.issuer();
         serde_json::from_value(serde_json::json!({
             "issuer": issuer,

@@ -9,7 +9,7 @@ use std::fmt;
 /// itself contain colons (`mcp:server1:read` is resource `mcp:server1`, action `read`).
 ///
 /// ```
-/// use idpkit::scope::Scope;
+/// use idpkit::authz::scope::Scope;
 ///
 /// let scope = Scope::parse("mcp:server1:read").unwrap();
 /// assert_eq!(scope.resource, "mcp:server1");
@@ -27,7 +27,7 @@ pub struct Scope<'a> {
 /// Why a string is not a `resource:action` scope.
 ///
 /// ```
-/// use idpkit::scope::{Scope, ScopeError};
+/// use idpkit::authz::scope::{Scope, ScopeError};
 ///
 /// assert_eq!(Scope::parse(""), Err(ScopeError::Empty));
 /// assert_eq!(Scope::parse("owner"), Err(ScopeError::MissingColon));
@@ -58,7 +58,7 @@ impl<'a> Scope<'a> {
     /// resource `" users"`.
     ///
     /// ```
-    /// use idpkit::scope::{Scope, ScopeError};
+    /// use idpkit::authz::scope::{Scope, ScopeError};
     ///
     /// assert_eq!(
     ///     Scope::parse("a::b"),
@@ -94,7 +94,7 @@ impl<'a> Scope<'a> {
     /// starts with the scope's resource followed by `.` matches.
     ///
     /// ```
-    /// use idpkit::scope::Scope;
+    /// use idpkit::authz::scope::Scope;
     ///
     /// let deep = Scope::parse("users:**").unwrap();
     /// assert!(deep.grants("write", "users.verifiers.backup"));
@@ -135,7 +135,7 @@ impl fmt::Display for Scope<'_> {
 /// The result borrows from `scope`. This is the reference SDK's `parse_scope`.
 ///
 /// ```
-/// use idpkit::scope::{parse_scope, Scope};
+/// use idpkit::authz::scope::{parse_scope, Scope};
 ///
 /// assert_eq!(
 ///     parse_scope("users.verifiers:write"),

@@ -18,7 +18,7 @@ use crate::http::{DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, USE
 /// ```
 /// # fn main() -> Result<(), idpkit::Error> {
 /// let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-/// let transport = idpkit::transport::UreqHttp::from(agent);
+/// let transport = idpkit::http::UreqHttp::from(agent);
 /// let builder = idpkit::blocking::IdpClient::builder("https://op.example", "my-client")
 ///     .http_client(transport);
 /// # Ok(()) }
@@ -32,7 +32,7 @@ impl UreqHttp {
     /// A transport with idpkit's default agent.
     ///
     /// ```
-    /// let transport = idpkit::transport::UreqHttp::new();
+    /// let transport = idpkit::http::UreqHttp::new();
     /// ```
     pub fn new() -> Self {
         let tls = ::ureq::tls::TlsConfig::builder()
@@ -57,7 +57,7 @@ impl UreqHttp {
     /// The agent this transport uses.
     ///
     /// ```
-    /// let transport = idpkit::transport::UreqHttp::new();
+    /// let transport = idpkit::http::UreqHttp::new();
     /// let _agent: &ureq::Agent = transport.agent();
     /// ```
     pub fn agent(&self) -> &::ureq::Agent {

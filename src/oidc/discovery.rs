@@ -21,7 +21,7 @@ use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits};
 /// the provider's `issuer` must equal it character for character.
 ///
 /// ```
-/// use idpkit::Issuer;
+/// use idpkit::oidc::Issuer;
 /// let issuer = Issuer::new("https://login.example.com").unwrap();
 /// assert_eq!(issuer.as_str(), "https://login.example.com");
 /// assert!(Issuer::new("http://login.example.com").is_err());
@@ -42,7 +42,7 @@ impl Issuer {
     /// fragment or credentials.
     ///
     /// ```
-    /// assert!(idpkit::Issuer::new("https://op.example/tenant?x=1").is_err());
+    /// assert!(idpkit::oidc::Issuer::new("https://op.example/tenant?x=1").is_err());
     /// ```
     pub fn new(issuer: impl Into<String>) -> Result<Self> {
         let raw = issuer.into();
@@ -58,7 +58,7 @@ impl Issuer {
     /// The issuer exactly as configured.
     ///
     /// ```
-    /// assert_eq!(idpkit::Issuer::new("https://op.example/").unwrap().as_str(), "https://op.example/");
+    /// assert_eq!(idpkit::oidc::Issuer::new("https://op.example/").unwrap().as_str(), "https://op.example/");
     /// ```
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -68,7 +68,7 @@ impl Issuer {
     /// by `/.well-known/openid-configuration` (Discovery §4).
     ///
     /// ```
-    /// let issuer = idpkit::Issuer::new("https://op.example/tenant/").unwrap();
+    /// let issuer = idpkit::oidc::Issuer::new("https://op.example/tenant/").unwrap();
     /// assert_eq!(
     ///     issuer.discovery_url().as_str(),
     ///     "https://op.example/tenant/.well-known/openid-configuration"
@@ -108,7 +108,7 @@ impl std::fmt::Display for Issuer {
 ///   "id_token_signing_alg_values_supported": ["RS256"],
 ///   "x_vendor": 1
 /// }"#;
-/// let m: idpkit::ProviderMetadata = serde_json::from_str(json).unwrap();
+/// let m: idpkit::oidc::ProviderMetadata = serde_json::from_str(json).unwrap();
 /// assert_eq!(m.token_endpoint.as_deref(), Some("https://op.example/token"));
 /// assert_eq!(m.additional["x_vendor"], 1);
 /// ```
@@ -183,9 +183,9 @@ impl ProviderMetadata {
     ///
     /// ```
     /// # let json = r#"{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a","jwks_uri":"https://op.example/j"}"#;
-    /// let m: idpkit::ProviderMetadata = serde_json::from_str(json).unwrap();
-    /// assert!(m.validate(&idpkit::Issuer::new("https://op.example").unwrap()).is_ok());
-    /// assert!(m.validate(&idpkit::Issuer::new("https://op.example/").unwrap()).is_err());
+    /// let m: idpkit::oidc::ProviderMetadata = serde_json::from_str(json).unwrap();
+    /// assert!(m.validate(&idpkit::oidc::Issuer::new("https://op.example").unwrap()).is_ok());
+    /// assert!(m.validate(&idpkit::oidc::Issuer::new("https://op.example/").unwrap()).is_err());
     /// ```
     pub fn validate(&self, issuer: &Issuer) -> Result<()> {
         if self.issuer != issuer.as_str() {

@@ -6,7 +6,7 @@
 //! aws-lc-rs, the crate's one crypto provider.
 //!
 //! ```
-//! use idpkit::pkce::{code_challenge_s256, generate_code_verifier};
+//! use idpkit::oidc::pkce::{code_challenge_s256, generate_code_verifier};
 //! let verifier = generate_code_verifier();
 //! let challenge = code_challenge_s256(&verifier);
 //! assert_eq!(verifier.expose_secret().len(), 43);
@@ -30,10 +30,10 @@ use crate::secret::CodeVerifier;
 /// that case, so this does not happen in practice): no security value can be made without them.
 ///
 /// ```
-/// let s = idpkit::pkce::random_urlsafe(32);
+/// let s = idpkit::oidc::pkce::random_urlsafe(32);
 /// assert_eq!(s.len(), 43);
 /// assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-/// assert_ne!(s, idpkit::pkce::random_urlsafe(32));
+/// assert_ne!(s, idpkit::oidc::pkce::random_urlsafe(32));
 /// ```
 pub fn random_urlsafe(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
@@ -49,7 +49,7 @@ pub fn random_urlsafe(n_bytes: usize) -> String {
 /// As [`random_urlsafe`].
 ///
 /// ```
-/// let v = idpkit::pkce::generate_code_verifier();
+/// let v = idpkit::oidc::pkce::generate_code_verifier();
 /// assert_eq!(v.expose_secret().len(), 43);
 /// assert_eq!(format!("{v:?}"), "CodeVerifier([redacted])");
 /// ```

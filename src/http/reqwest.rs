@@ -14,7 +14,7 @@ use crate::http::{DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, USE
 /// ```
 /// # fn main() -> Result<(), idpkit::Error> {
 /// let client = reqwest::Client::builder().build().expect("client");
-/// let transport = idpkit::transport::ReqwestHttp::from(client);
+/// let transport = idpkit::http::ReqwestHttp::from(client);
 /// let builder = idpkit::asynch::IdpClient::builder("https://op.example", "my-client")
 ///     .http_client(transport);
 /// # Ok(()) }
@@ -32,7 +32,7 @@ impl ReqwestHttp {
     /// [`ErrorKind::Config`] when the TLS backend cannot be initialised.
     ///
     /// ```
-    /// let transport = idpkit::transport::ReqwestHttp::new().unwrap();
+    /// let transport = idpkit::http::ReqwestHttp::new().unwrap();
     /// ```
     pub fn new() -> Result<Self> {
         let client = ::reqwest::Client::builder()
@@ -54,7 +54,7 @@ impl ReqwestHttp {
     /// The client this transport uses.
     ///
     /// ```
-    /// let transport = idpkit::transport::ReqwestHttp::new().unwrap();
+    /// let transport = idpkit::http::ReqwestHttp::new().unwrap();
     /// let _client: &reqwest::Client = transport.client();
     /// ```
     pub fn client(&self) -> &::reqwest::Client {

@@ -7,17 +7,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::authz::scope::{AccessProfile, Organization};
 use crate::error::{Error, Result};
-use crate::scope::{AccessProfile, Organization};
+use crate::oidc::TokenSet;
 use crate::secret::AccessToken;
-use crate::token::TokenSet;
 
 /// What kind of principal an agent is, from the prefix of its id (as the reference SDK):
 /// `usr_` user, `tok_` personal access token, `key_` API key, `agt_` agent; anything else is a
 /// user.
 ///
 /// ```
-/// use idpkit::agent::PrincipalType;
+/// use idpkit::oidc::PrincipalType;
 /// assert_eq!(PrincipalType::from_id("key_123"), PrincipalType::ApiKey);
 /// assert_eq!(PrincipalType::from_id("alice"), PrincipalType::User);
 /// ```
@@ -38,7 +38,7 @@ impl PrincipalType {
     /// The type of the principal with this id.
     ///
     /// ```
-    /// use idpkit::agent::PrincipalType;
+    /// use idpkit::oidc::PrincipalType;
     /// assert_eq!(PrincipalType::from_id("agt_build-bot"), PrincipalType::Agent);
     /// assert_eq!(PrincipalType::from_id("tok_9"), PrincipalType::PersonalToken);
     /// ```
@@ -61,8 +61,8 @@ impl PrincipalType {
 /// the ID token already verified. `Debug` never shows a token.
 ///
 /// ```
-/// use idpkit::agent::{AuthenticatedAgent, PrincipalType};
-/// use idpkit::token::TokenSet;
+/// use idpkit::oidc::{AuthenticatedAgent, PrincipalType};
+/// use idpkit::oidc::TokenSet;
 ///
 /// let tokens: TokenSet = serde_json::from_value(serde_json::json!({
 ///     "access_token": "at", "token_type": "Bearer", "scope": "openid projects:read"
@@ -310,7 +310,7 @@ impl AuthenticatedAgent {
     }
 
     /// Whether `action` on `resource` is allowed: by any organization, or by the token's scopes
-    /// when there are no organizations (see [`crate::scope`]).
+    /// when there are no organizations (see [`crate::authz::scope`]).
     ///
     /// ```
     /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
@@ -439,7 +439,7 @@ type OnRefreshError = std::sync::Arc<dyn Fn(&Error) + Send + Sync>;
 /// Options of a session made by `create_agent`.
 ///
 /// ```
-/// use idpkit::agent::AgentOptions;
+/// use idpkit::oidc::AgentOptions;
 /// let options = AgentOptions::new()
 ///     .on_refresh(|tokens| println!("store the new tokens (expire at {:?})", tokens.expires_at))
 ///     .on_refresh_error(|e| eprintln!("refresh failed: {e}"))
@@ -457,7 +457,7 @@ impl AgentOptions {
     /// No callbacks; automatic refresh as the client is configured.
     ///
     /// ```
-    /// let options = idpkit::agent::AgentOptions::new();
+    /// let options = idpkit::oidc::AgentOptions::new();
     /// ```
     pub fn new() -> Self {
         AgentOptions::default()
@@ -468,7 +468,7 @@ impl AgentOptions {
     /// longer works.
     ///
     /// ```
-    /// let options = idpkit::agent::AgentOptions::new().on_refresh(|tokens| {
+    /// let options = idpkit::oidc::AgentOptions::new().on_refresh(|tokens| {
     ///     let _json = serde_json::to_string(tokens);
     /// });
     /// ```
@@ -480,7 +480,7 @@ impl AgentOptions {
     /// Called with the error when a refresh fails (the error is also returned).
     ///
     /// ```
-    /// let options = idpkit::agent::AgentOptions::new().on_refresh_error(|e| eprintln!("{e}"));
+    /// let options = idpkit::oidc::AgentOptions::new().on_refresh_error(|e| eprintln!("{e}"));
     /// ```
     pub fn on_refresh_error(mut self, f: impl Fn(&Error) + Send + Sync + 'static) -> Self {
         self.on_refresh_error = Some(std::sync::Arc::new(f));
@@ -490,7 +490,7 @@ impl AgentOptions {
     /// Refresh automatically (default: the client's setting, on unless configured off).
     ///
     /// ```
-    /// let options = idpkit::agent::AgentOptions::new().auto_refresh(false);
+    /// let options = idpkit::oidc::AgentOptions::new().auto_refresh(false);
     /// ```
     pub fn auto_refresh(mut self, on: bool) -> Self {
         self.auto_refresh = Some(on);

@@ -16,7 +16,7 @@
 //! ```no_run
 //! # #[cfg(all(feature = "blocking", feature = "async"))]
 //! # async fn run() -> idpkit::Result<()> {
-//! use idpkit::token_cache::TokenCache;
+//! use idpkit::service_token::TokenCache;
 //! let cache = TokenCache::new(); // one per process
 //! let sync_client = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
 //!     .client_secret("s3cr3t")
@@ -36,7 +36,7 @@
 //! ```
 //! use std::time::{Duration, SystemTime};
 //! use idpkit::AccessToken;
-//! use idpkit::token_cache::{CacheKey, CachedToken, Lookup, TokenCache};
+//! use idpkit::service_token::{CacheKey, CachedToken, Lookup, TokenCache};
 //!
 //! let cache = TokenCache::new();
 //! let key = CacheKey::new("https://op.example/token", "billing", &["projects:read"]);
@@ -81,13 +81,13 @@ use event_listener::{Event, Listener};
 use parking_lot::RwLock;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::oidc::TokenSet;
 use crate::secret::AccessToken;
-use crate::token::TokenSet;
 
 /// How long before its expiry a cached token stops being handed out, unless configured: 60 s.
 ///
 /// ```
-/// assert_eq!(idpkit::token_cache::DEFAULT_REFRESH_BEFORE.as_secs(), 60);
+/// assert_eq!(idpkit::service_token::DEFAULT_REFRESH_BEFORE.as_secs(), 60);
 /// ```
 pub const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60);
 
@@ -110,7 +110,7 @@ fn since_epoch(now: SystemTime) -> Duration {
 /// Cheap to clone (one `Arc`); its hash is computed once, when it is made.
 ///
 /// ```
-/// use idpkit::token_cache::CacheKey;
+/// use idpkit::service_token::CacheKey;
 /// let a = CacheKey::new("https://op.example/token", "svc", &["b", "a"]);
 /// let b = CacheKey::new("https://op.example/token", "svc", &["a b", "a"]);
 /// assert_eq!(a, b);
@@ -135,7 +135,7 @@ impl CacheKey {
     /// scopes (no resource, no audience).
     ///
     /// ```
-    /// use idpkit::token_cache::CacheKey;
+    /// use idpkit::service_token::CacheKey;
     /// let key = CacheKey::new("https://op.example/token", "svc", &["projects:read"]);
     /// assert_eq!(key.client_id(), "svc");
     /// let no_scopes = CacheKey::new("https://op.example/token", "svc", &[] as &[&str]);
@@ -159,7 +159,7 @@ impl CacheKey {
     /// `audience`.
     ///
     /// ```
-    /// use idpkit::token_cache::CacheKey;
+    /// use idpkit::service_token::CacheKey;
     /// let a = CacheKey::with_target("https://op.example/token", "svc", &["read"],
     ///     &["https://b.example", "https://a.example"], Some("api"));
     /// let b = CacheKey::with_target("https://op.example/token", "svc", &["read"],
@@ -228,7 +228,7 @@ impl CacheKey {
     /// The token endpoint.
     ///
     /// ```
-    /// # let key = idpkit::token_cache::CacheKey::new("https://op.example/token", "svc", &["a"]);
+    /// # let key = idpkit::service_token::CacheKey::new("https://op.example/token", "svc", &["a"]);
     /// assert_eq!(key.token_endpoint(), "https://op.example/token");
     /// ```
     pub fn token_endpoint(&self) -> &str {
@@ -238,7 +238,7 @@ impl CacheKey {
     /// The client id.
     ///
     /// ```
-    /// # let key = idpkit::token_cache::CacheKey::new("https://op.example/token", "svc", &["a"]);
+    /// # let key = idpkit::service_token::CacheKey::new("https://op.example/token", "svc", &["a"]);
     /// assert_eq!(key.client_id(), "svc");
     /// ```
     pub fn client_id(&self) -> &str {
@@ -248,7 +248,7 @@ impl CacheKey {
     /// The scopes, sorted and deduplicated.
     ///
     /// ```
-    /// # let key = idpkit::token_cache::CacheKey::new("https://op.example/token", "svc", &["b a"]);
+    /// # let key = idpkit::service_token::CacheKey::new("https://op.example/token", "svc", &["b a"]);
     /// assert_eq!(key.scopes(), ["a", "b"]);
     /// ```
     pub fn scopes(&self) -> &[String] {
@@ -258,7 +258,7 @@ impl CacheKey {
     /// The resource indicators, sorted and deduplicated.
     ///
     /// ```
-    /// # let key = idpkit::token_cache::CacheKey::new("https://op.example/token", "svc", &["a"]);
+    /// # let key = idpkit::service_token::CacheKey::new("https://op.example/token", "svc", &["a"]);
     /// assert!(key.resources().is_empty());
     /// ```
     pub fn resources(&self) -> &[String] {
@@ -268,7 +268,7 @@ impl CacheKey {
     /// The audience, if any.
     ///
     /// ```
-    /// # let key = idpkit::token_cache::CacheKey::new("https://op.example/token", "svc", &["a"]);
+    /// # let key = idpkit::service_token::CacheKey::new("https://op.example/token", "svc", &["a"]);
     /// assert_eq!(key.audience(), None);
     /// ```
     pub fn audience(&self) -> Option<&str> {
@@ -508,7 +508,7 @@ impl CachedToken {
     /// The access token.
     ///
     /// ```
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
     /// let header = format!("Bearer {}", token.access_token().expose_secret());
     /// ```
     pub fn access_token(&self) -> &AccessToken {
@@ -518,7 +518,7 @@ impl CachedToken {
     /// The token type as the provider spelled it (`Bearer`, `DPoP`).
     ///
     /// ```
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
     /// assert!(token.token_type().eq_ignore_ascii_case("bearer"));
     /// ```
     pub fn token_type(&self) -> &str {
@@ -528,7 +528,7 @@ impl CachedToken {
     /// When the token expires, in seconds since the Unix epoch, if known.
     ///
     /// ```
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", Some(100), None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", Some(100), None);
     /// assert_eq!(token.expires_at(), Some(100));
     /// ```
     pub fn expires_at(&self) -> Option<u64> {
@@ -538,7 +538,7 @@ impl CachedToken {
     /// The granted scope, if the provider said.
     ///
     /// ```
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
     /// assert_eq!(token.scope(), None);
     /// ```
     pub fn scope(&self) -> Option<&str> {
@@ -549,7 +549,7 @@ impl CachedToken {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", Some(100), None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", Some(100), None);
     /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(40);
     /// assert_eq!(token.expires_in(now), Some(Duration::from_secs(60)));
     /// ```
@@ -561,7 +561,7 @@ impl CachedToken {
     /// Whether `self` and `other` are the same cached token (the same fetch), not merely equal.
     ///
     /// ```
-    /// # let token = idpkit::token_cache::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
+    /// # let token = idpkit::service_token::CachedToken::new(idpkit::AccessToken::new("at-1"), "Bearer", None, None);
     /// assert!(token.same_as(&token.clone()));
     /// ```
     pub fn same_as(&self, other: &CachedToken) -> bool {
@@ -589,8 +589,8 @@ impl From<&TokenSet> for CachedToken {
     /// The access token of a token response.
     ///
     /// ```
-    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"at-1","token_type":"Bearer","expires_at":100}"#).unwrap();
-    /// let token = idpkit::token_cache::CachedToken::from(&tokens);
+    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"at-1","token_type":"Bearer","expires_at":100}"#).unwrap();
+    /// let token = idpkit::service_token::CachedToken::from(&tokens);
     /// assert_eq!(token.expires_at(), Some(100));
     /// ```
     fn from(tokens: &TokenSet) -> Self {
@@ -607,8 +607,8 @@ impl From<TokenSet> for CachedToken {
     /// The access token of a token response.
     ///
     /// ```
-    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"at-1","token_type":"Bearer"}"#).unwrap();
-    /// let token = idpkit::token_cache::CachedToken::from(tokens);
+    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"at-1","token_type":"Bearer"}"#).unwrap();
+    /// let token = idpkit::service_token::CachedToken::from(tokens);
     /// assert_eq!(token.access_token().expose_secret(), "at-1");
     /// ```
     fn from(tokens: TokenSet) -> Self {
@@ -689,7 +689,7 @@ struct Inner {
 ///
 /// ```
 /// use std::time::Duration;
-/// use idpkit::token_cache::TokenCache;
+/// use idpkit::service_token::TokenCache;
 ///
 /// let cache = TokenCache::new();
 /// assert_eq!(cache.refresh_before(), Duration::from_secs(60));
@@ -705,7 +705,7 @@ pub struct TokenCache {
 ///
 /// ```
 /// use std::time::Duration;
-/// let cache = idpkit::token_cache::TokenCache::builder()
+/// let cache = idpkit::service_token::TokenCache::builder()
 ///     .refresh_before(Duration::from_secs(30))
 ///     .build();
 /// assert_eq!(cache.refresh_before(), Duration::from_secs(30));
@@ -721,7 +721,7 @@ impl TokenCacheBuilder {
     /// reused.
     ///
     /// ```
-    /// let cache = idpkit::token_cache::TokenCache::builder()
+    /// let cache = idpkit::service_token::TokenCache::builder()
     ///     .refresh_before(std::time::Duration::ZERO)
     ///     .build();
     /// assert!(cache.refresh_before().is_zero());
@@ -734,7 +734,7 @@ impl TokenCacheBuilder {
     /// The cache.
     ///
     /// ```
-    /// let cache = idpkit::token_cache::TokenCache::builder().build();
+    /// let cache = idpkit::service_token::TokenCache::builder().build();
     /// ```
     pub fn build(self) -> TokenCache {
         TokenCache {
@@ -771,7 +771,7 @@ impl TokenCache {
     /// A cache with the default settings.
     ///
     /// ```
-    /// let cache = idpkit::token_cache::TokenCache::new();
+    /// let cache = idpkit::service_token::TokenCache::new();
     /// ```
     pub fn new() -> TokenCache {
         TokenCache::builder().build()
@@ -780,7 +780,7 @@ impl TokenCache {
     /// A builder, to set the refresh buffer.
     ///
     /// ```
-    /// let cache = idpkit::token_cache::TokenCache::builder()
+    /// let cache = idpkit::service_token::TokenCache::builder()
     ///     .refresh_before(std::time::Duration::from_secs(120))
     ///     .build();
     /// ```
@@ -791,7 +791,7 @@ impl TokenCache {
     /// How long before its expiry a token stops being handed out.
     ///
     /// ```
-    /// assert_eq!(idpkit::token_cache::TokenCache::new().refresh_before().as_secs(), 60);
+    /// assert_eq!(idpkit::service_token::TokenCache::new().refresh_before().as_secs(), 60);
     /// ```
     pub fn refresh_before(&self) -> Duration {
         self.inner.refresh_before
@@ -800,7 +800,7 @@ impl TokenCache {
     /// Whether `self` and `other` are handles to the same cache.
     ///
     /// ```
-    /// use idpkit::token_cache::TokenCache;
+    /// use idpkit::service_token::TokenCache;
     /// let cache = TokenCache::new();
     /// assert!(cache.ptr_eq(&cache.clone()));
     /// assert!(!cache.ptr_eq(&TokenCache::new()));
@@ -1003,7 +1003,7 @@ impl TokenCache {
     /// How many keys have a token or a fetch in flight.
     ///
     /// ```
-    /// assert_eq!(idpkit::token_cache::TokenCache::new().len(), 0);
+    /// assert_eq!(idpkit::service_token::TokenCache::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.inner.map.read().values().map(Vec::len).sum()
@@ -1012,7 +1012,7 @@ impl TokenCache {
     /// Whether no key has a token or a fetch in flight.
     ///
     /// ```
-    /// assert!(idpkit::token_cache::TokenCache::new().is_empty());
+    /// assert!(idpkit::service_token::TokenCache::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.inner.map.read().is_empty()
@@ -1047,7 +1047,7 @@ impl fmt::Debug for TokenCache {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::token_cache::{CacheKey, Lookup, TokenCache};
+/// use idpkit::service_token::{CacheKey, Lookup, TokenCache};
 /// let cache = TokenCache::new();
 /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
 /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };
@@ -1068,7 +1068,7 @@ impl FetchGuard {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::token_cache::{CacheKey, Lookup, TokenCache};
+    /// use idpkit::service_token::{CacheKey, Lookup, TokenCache};
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = TokenCache::new().lookup(&key, SystemTime::now()) else { unreachable!() };
     /// assert_eq!(guard.key(), &key);
@@ -1175,7 +1175,7 @@ impl Waiter {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::token_cache::{CacheKey, Lookup, TokenCache};
+    /// use idpkit::service_token::{CacheKey, Lookup, TokenCache};
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };
@@ -1200,7 +1200,7 @@ impl Waiter {
     /// The future is `Send` and needs no particular runtime.
     ///
     /// ```
-    /// # async fn run(waiter: idpkit::token_cache::Waiter) -> idpkit::Result<()> {
+    /// # async fn run(waiter: idpkit::service_token::Waiter) -> idpkit::Result<()> {
     /// let token = waiter.wait().await?;
     /// # Ok(()) }
     /// ```
@@ -1221,7 +1221,7 @@ impl Waiter {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::token_cache::{CacheKey, Lookup, TokenCache};
+    /// use idpkit::service_token::{CacheKey, Lookup, TokenCache};
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };

@@ -20,7 +20,7 @@ use super::set::ScopeSet;
 /// accepted, as the reference's validation does).
 ///
 /// ```
-/// use idpkit::scope::Organization;
+/// use idpkit::authz::scope::Organization;
 ///
 /// let org: Organization = serde_json::from_str(
 ///     r#"{"id": "org_1", "title": "CTO", "scopes": ["owner", "users:**"], "joined_at": 1700000000}"#,
@@ -55,7 +55,7 @@ impl Organization {
     /// An organization with these scopes, no title and `joined_at` 0.
     ///
     /// ```
-    /// use idpkit::scope::Organization;
+    /// use idpkit::authz::scope::Organization;
     ///
     /// let org = Organization::new("org_1", ["users:read"]);
     /// assert_eq!(org.scopes, ["users:read"]);
@@ -77,7 +77,7 @@ impl Organization {
     /// Sets the title.
     ///
     /// ```
-    /// use idpkit::scope::Organization;
+    /// use idpkit::authz::scope::Organization;
     ///
     /// let org = Organization::new("org_1", ["owner"]).with_title("Founder");
     /// assert_eq!(org.title.as_deref(), Some("Founder"));
@@ -90,7 +90,7 @@ impl Organization {
     /// Sets `joined_at` (Unix seconds).
     ///
     /// ```
-    /// use idpkit::scope::Organization;
+    /// use idpkit::authz::scope::Organization;
     ///
     /// let org = Organization::new("org_1", ["owner"]).with_joined_at(1_700_000_000);
     /// assert_eq!(org.joined_at, 1_700_000_000);
@@ -107,7 +107,7 @@ impl Organization {
     /// offending value instead, which can only grant less.
     ///
     /// ```
-    /// use idpkit::scope::Organization;
+    /// use idpkit::authz::scope::Organization;
     /// use serde_json::json;
     ///
     /// let claim = json!([
@@ -213,7 +213,7 @@ struct CompiledOrg {
 /// Every check is a hash look-up or two and does not allocate.
 ///
 /// ```
-/// use idpkit::scope::{AccessProfile, Organization};
+/// use idpkit::authz::scope::{AccessProfile, Organization};
 ///
 /// let profile = AccessProfile::new(
 ///     [
@@ -247,7 +247,7 @@ impl AccessProfile {
     /// token has none).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", Vec::<String>::new())], Some("a:read"));
     /// assert!(!profile.has_access("read", "a"));
@@ -291,7 +291,7 @@ impl AccessProfile {
     /// whether the token's own scopes do.
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new(
     ///     [Organization::new("o1", ["a:read"]), Organization::new("o2", ["b:read"])],
@@ -309,7 +309,7 @@ impl AccessProfile {
     /// organization; the token's own scopes are not used).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new(
     ///     [Organization::new("o1", ["a:read"]), Organization::new("o2", ["b:read"])],
@@ -329,7 +329,7 @@ impl AccessProfile {
     /// The scopes of organization `org_id` as given (empty for an unknown organization).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", ["owner", "a:read"])], None);
     /// assert_eq!(profile.get_scopes_for("o1"), ["owner", "a:read"]);
@@ -343,7 +343,7 @@ impl AccessProfile {
     /// The compiled scopes of organization `org_id`, if it is present.
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", ["a:**"])], None);
     /// let scopes = profile.scope_set_for("o1").unwrap();
@@ -358,7 +358,7 @@ impl AccessProfile {
     /// (`*:**` does not make an owner, and being owner does not make an admin).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new(
     ///     [Organization::new("o1", ["owner"]), Organization::new("o2", ["*:**"])],
@@ -374,7 +374,7 @@ impl AccessProfile {
     /// Whether organization `org_id`'s scopes contain the literal role scope `admin`.
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", ["owner", "admin"])], None);
     /// assert!(profile.is_admin_of("o1"));
@@ -387,7 +387,7 @@ impl AccessProfile {
     /// Whether organization `org_id` is present (its scopes are not looked at).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", Vec::<String>::new())], None);
     /// assert!(profile.is_member_of("o1"));
@@ -400,7 +400,7 @@ impl AccessProfile {
     /// The organization with this id (the first one, if it appears twice).
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", ["a:read"]).with_title("Dev")], None);
     /// assert_eq!(profile.organization("o1").unwrap().title.as_deref(), Some("Dev"));
@@ -414,7 +414,7 @@ impl AccessProfile {
     /// All organizations, as given.
     ///
     /// ```
-    /// use idpkit::scope::{AccessProfile, Organization};
+    /// use idpkit::authz::scope::{AccessProfile, Organization};
     ///
     /// let profile = AccessProfile::new([Organization::new("o1", ["a:read"])], None);
     /// assert_eq!(profile.organizations().len(), 1);
@@ -427,7 +427,7 @@ impl AccessProfile {
     /// [`has_access`](Self::has_access) uses only when there are no organizations.
     ///
     /// ```
-    /// use idpkit::scope::AccessProfile;
+    /// use idpkit::authz::scope::AccessProfile;
     ///
     /// let profile = AccessProfile::new([], Some("a:read b:write"));
     /// assert_eq!(profile.token_scopes().len(), 2);

@@ -37,7 +37,7 @@
 //!   only when there are no organizations) for the per-organization checks.
 //!
 //! ```
-//! use idpkit::scope::{has_access, ScopeSet};
+//! use idpkit::authz::scope::{has_access, ScopeSet};
 //!
 //! let scopes = ["users:read", "projects:**"];
 //! assert!(has_access(&scopes, "read", "users"));
@@ -69,7 +69,7 @@ pub use set::{InvalidScope, InvalidScopes, ScopeSet};
 /// scopes: compile a [`ScopeSet`] to check the same scopes many times.
 ///
 /// ```
-/// use idpkit::scope::has_access;
+/// use idpkit::authz::scope::has_access;
 ///
 /// let scopes: Vec<String> = vec!["users:*".into(), "*:read".into(), "owner".into()];
 /// assert!(has_access(&scopes, "delete", "users"));

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use idpkit::{ClientSecret, RefreshToken, http::RequestLimits};
-//! use idpkit::token::{build_token_request, ClientAuth, Grant};
+//! use idpkit::oidc::{build_token_request, ClientAuth, Grant};
 //! let auth = ClientAuth::choose("my-app", Some(ClientSecret::new("s3cr3t")), None, &[])?;
 //! let rt = RefreshToken::new("rt-1");
 //! let grant = Grant::RefreshToken { refresh_token: &rt, scope: None };
@@ -25,16 +25,16 @@ use http::header::{AUTHORIZATION, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::authorize::AuthorizationRequest;
 use crate::error::{Error, OAuthError, OAuthErrorCode, Result};
 use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits};
+use crate::oidc::AuthorizationRequest;
 use crate::secret::{AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken};
 
 /// A client authentication method at the token endpoint (the names of
 /// `token_endpoint_auth_methods_supported`, OIDC Core §9 / RFC 8414).
 ///
 /// ```
-/// use idpkit::token::AuthMethod;
+/// use idpkit::oidc::AuthMethod;
 /// assert_eq!(AuthMethod::ClientSecretPost.as_str(), "client_secret_post");
 /// assert_eq!(serde_json::to_string(&AuthMethod::None).unwrap(), r#""none""#);
 /// ```
@@ -54,7 +54,7 @@ impl AuthMethod {
     /// The method's registered name.
     ///
     /// ```
-    /// assert_eq!(idpkit::token::AuthMethod::ClientSecretBasic.as_str(), "client_secret_basic");
+    /// assert_eq!(idpkit::oidc::AuthMethod::ClientSecretBasic.as_str(), "client_secret_basic");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -180,7 +180,7 @@ impl ClientAuth {
     /// The client identifier.
     ///
     /// ```
-    /// assert_eq!(idpkit::token::ClientAuth::None { client_id: "app".into() }.client_id(), "app");
+    /// assert_eq!(idpkit::oidc::ClientAuth::None { client_id: "app".into() }.client_id(), "app");
     /// ```
     pub fn client_id(&self) -> &str {
         match self {
@@ -193,7 +193,7 @@ impl ClientAuth {
     /// The method used.
     ///
     /// ```
-    /// use idpkit::token::{AuthMethod, ClientAuth};
+    /// use idpkit::oidc::{AuthMethod, ClientAuth};
     /// assert_eq!(ClientAuth::None { client_id: "app".into() }.method(), AuthMethod::None);
     /// ```
     pub fn method(&self) -> AuthMethod {
@@ -297,8 +297,8 @@ impl<'a> Grant<'a> {
     /// redirect URI and code verifier).
     ///
     /// ```
-    /// use idpkit::authorize::{build_authorization_request, AuthorizationOptions};
-    /// use idpkit::token::Grant;
+    /// use idpkit::oidc::{build_authorization_request, AuthorizationOptions};
+    /// use idpkit::oidc::Grant;
     /// let request = build_authorization_request(
     ///     "https://op.example/authorize", "app", "https://app.example/cb", &[],
     ///     &AuthorizationOptions::default(),
@@ -363,7 +363,7 @@ impl fmt::Debug for Grant<'_> {
 /// ```
 /// use idpkit::{ClientSecret, RefreshToken};
 /// use idpkit::http::RequestLimits;
-/// use idpkit::token::{build_token_request, ClientAuth, Grant};
+/// use idpkit::oidc::{build_token_request, ClientAuth, Grant};
 /// let auth = ClientAuth::ClientSecretPost { client_id: "app".into(), secret: ClientSecret::new("s") };
 /// let rt = RefreshToken::new("rt-1");
 /// let grant = Grant::RefreshToken { refresh_token: &rt, scope: Some("openid email") };
@@ -438,7 +438,7 @@ pub fn build_token_request(
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// let tokens: idpkit::token::TokenSet = serde_json::from_str(
+/// let tokens: idpkit::oidc::TokenSet = serde_json::from_str(
 ///     r#"{"access_token":"at-1","token_type":"Bearer","expires_at":1700000060}"#,
 /// ).unwrap();
 /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -478,7 +478,7 @@ impl TokenSet {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
+    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
     /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(40);
     /// assert_eq!(tokens.expires_in(now), Some(Duration::from_secs(60)));
     /// assert_eq!(tokens.expires_in(now + Duration::from_secs(3600)), Some(Duration::ZERO));
@@ -493,7 +493,7 @@ impl TokenSet {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
+    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":100}"#).unwrap();
     /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(90);
     /// assert!(!tokens.is_expired(now, Duration::ZERO));
     /// assert!(tokens.is_expired(now, Duration::from_secs(10)));
@@ -509,7 +509,7 @@ impl TokenSet {
     ///
     /// ```
     /// use idpkit::RefreshToken;
-    /// # let tokens: idpkit::token::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
+    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
     /// let tokens = tokens.with_previous_refresh_token(Some(RefreshToken::new("old")));
     /// assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "old");
     /// ```
@@ -578,7 +578,7 @@ fn expires_in(object: &Map<String, Value>) -> Result<Option<u64>> {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::token::parse_token_response;
+/// use idpkit::oidc::parse_token_response;
 /// let resp = |status: u16, body: &str| http::Response::builder().status(status)
 ///     .header("content-type", "application/json").body(body.as_bytes().to_vec()).unwrap();
 ///
@@ -796,7 +796,7 @@ mod tests {
     fn authorization_code_from_request() {
         let options = Default::default();
         let endpoint = "https://op.example/authorize";
-        let auth_request = crate::authorize::build_authorization_request(
+        let auth_request = crate::oidc::build_authorization_request(
             endpoint,
             "app",
             "https://app.example/cb",

@@ -8,10 +8,10 @@
 //!    to keep until it comes back ([`AuthorizationRequest`], serialisable for a session store).
 //! 2. [`CallbackParams`] parses the redirect back to the client.
 //! 3. [`validate_callback`] checks it against the stored request and yields the authorization
-//!    code, to be exchanged with [`Grant::AuthorizationCode`](crate::token::Grant).
+//!    code, to be exchanged with [`Grant::AuthorizationCode`](crate::oidc::Grant).
 //!
 //! ```
-//! use idpkit::authorize::{
+//! use idpkit::oidc::{
 //!     build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams,
 //! };
 //! let request = build_authorization_request(
@@ -37,7 +37,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::{Error, ErrorKind, OAuthError, OAuthErrorCode, Result};
 use crate::http::require_secure_url;
-use crate::pkce;
+use crate::oidc::pkce;
 use crate::secret::CodeVerifier;
 
 /// Parameters idpkit sets itself; [`AuthorizationOptions::extra`] must not contain them.
@@ -62,7 +62,7 @@ const RESERVED: [&str; 8] = [
 ///
 /// ```
 /// use std::time::Duration;
-/// use idpkit::authorize::AuthorizationOptions;
+/// use idpkit::oidc::AuthorizationOptions;
 /// let options = AuthorizationOptions {
 ///     prompt: Some("login".into()),
 ///     max_age: Some(Duration::from_secs(300)),
@@ -96,7 +96,7 @@ pub struct AuthorizationOptions {
 /// the verifier.
 ///
 /// ```
-/// use idpkit::authorize::{build_authorization_request, AuthorizationOptions, AuthorizationRequest};
+/// use idpkit::oidc::{build_authorization_request, AuthorizationOptions, AuthorizationRequest};
 /// let request = build_authorization_request(
 ///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
 ///     &AuthorizationOptions::default(),
@@ -148,7 +148,7 @@ pub struct AuthorizationRequest {
 ///   (RFC 6749 §3.1), `resource` excepted.
 ///
 /// ```
-/// use idpkit::authorize::{build_authorization_request, AuthorizationOptions};
+/// use idpkit::oidc::{build_authorization_request, AuthorizationOptions};
 /// let request = build_authorization_request(
 ///     "https://op.example/authorize?tenant=a",
 ///     "my-app",
@@ -312,7 +312,7 @@ const CALLBACK: &str = "an authorization response (RFC 6749 §4.1.2)";
 /// `Debug` redacts the authorization code.
 ///
 /// ```
-/// use idpkit::authorize::CallbackParams;
+/// use idpkit::oidc::CallbackParams;
 /// let p = CallbackParams::from_query("code=abc&state=xyz&iss=https%3A%2F%2Fop.example")?;
 /// assert_eq!(p.code.as_deref(), Some("abc"));
 /// assert_eq!(p.iss.as_deref(), Some("https://op.example"));
@@ -354,7 +354,7 @@ impl CallbackParams {
     /// (RFC 6749 §3.1: "MUST NOT be included more than once").
     ///
     /// ```
-    /// use idpkit::authorize::CallbackParams;
+    /// use idpkit::oidc::CallbackParams;
     /// let p = CallbackParams::from_pairs([("error", "access_denied"), ("state", "s")])?;
     /// assert_eq!(p.error.as_deref(), Some("access_denied"));
     /// assert!(CallbackParams::from_pairs([("state", "a"), ("state", "b")]).is_err());
@@ -402,7 +402,7 @@ impl CallbackParams {
     /// As [`from_pairs`](Self::from_pairs).
     ///
     /// ```
-    /// use idpkit::authorize::CallbackParams;
+    /// use idpkit::oidc::CallbackParams;
     /// let p = CallbackParams::from_query("?code=a%2Bb&state=s")?;
     /// assert_eq!(p.code.as_deref(), Some("a+b"));
     /// # Ok::<(), idpkit::Error>(())
@@ -421,7 +421,7 @@ impl CallbackParams {
     /// [`from_pairs`](Self::from_pairs).
     ///
     /// ```
-    /// use idpkit::authorize::CallbackParams;
+    /// use idpkit::oidc::CallbackParams;
     /// let p = CallbackParams::from_url("https://app.example/cb?state=s&error=login_required")?;
     /// assert_eq!(p.error.as_deref(), Some("login_required"));
     /// assert!(CallbackParams::from_url("/cb?code=x").is_err());
@@ -467,7 +467,7 @@ impl fmt::Debug for CallbackParams {
 ///
 /// ```
 /// use idpkit::{ErrorKind, OAuthErrorCode};
-/// use idpkit::authorize::{build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams};
+/// use idpkit::oidc::{build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams};
 /// let request = build_authorization_request(
 ///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
 ///     &AuthorizationOptions { prompt: Some("none".into()), ..Default::default() },

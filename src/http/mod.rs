@@ -6,6 +6,16 @@
 //! (the [`HttpClient`](crate::asynch::HttpClient) trait of each mode) turns an [`HttpRequest`]
 //! into an [`HttpResponse`], honouring the [`RequestLimits`] found in the request's extensions.
 
+#[cfg(feature = "async")]
+mod reqwest;
+#[cfg(feature = "blocking")]
+mod ureq;
+
+#[cfg(feature = "async")]
+pub use self::reqwest::ReqwestHttp;
+#[cfg(feature = "blocking")]
+pub use self::ureq::UreqHttp;
+
 use std::time::{Duration, SystemTime};
 
 use http::Method;

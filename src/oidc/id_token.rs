@@ -19,12 +19,12 @@ use subtle::ConstantTimeEq;
 
 use crate::error::TokenValidationError;
 use crate::http::describe_json_error;
-use crate::jwks::Jwks;
+use crate::oidc::Jwks;
 
 /// The default clock leeway for `exp`, `iat`, `nbf` and `auth_time`: 30 seconds.
 ///
 /// ```
-/// assert_eq!(idpkit::id_token::DEFAULT_LEEWAY.as_secs(), 30);
+/// assert_eq!(idpkit::oidc::DEFAULT_LEEWAY.as_secs(), 30);
 /// ```
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
@@ -35,7 +35,7 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 /// [`algorithms_from_metadata`](Self::algorithms_from_metadata).
 ///
 /// ```
-/// use idpkit::id_token::IdTokenChecks;
+/// use idpkit::oidc::IdTokenChecks;
 /// let mut checks = IdTokenChecks::new("https://op.example", "my-app");
 /// assert_eq!(checks.allowed_algorithms, [jsonwebtoken::Algorithm::RS256]);
 /// checks.max_age = Some(std::time::Duration::from_secs(3600));
@@ -61,8 +61,8 @@ impl IdTokenChecks {
     /// Checks for tokens from `issuer` to `client_id`, with the defaults.
     ///
     /// ```
-    /// let checks = idpkit::id_token::IdTokenChecks::new("https://op.example", "my-app");
-    /// assert_eq!(checks.leeway, idpkit::id_token::DEFAULT_LEEWAY);
+    /// let checks = idpkit::oidc::IdTokenChecks::new("https://op.example", "my-app");
+    /// assert_eq!(checks.leeway, idpkit::oidc::DEFAULT_LEEWAY);
     /// assert_eq!(checks.max_age, None);
     /// ```
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
@@ -81,7 +81,7 @@ impl IdTokenChecks {
     /// Connect Discovery 1.0 §3).
     ///
     /// ```
-    /// use idpkit::id_token::IdTokenChecks;
+    /// use idpkit::oidc::IdTokenChecks;
     /// use jsonwebtoken::Algorithm;
     /// let names = ["none", "HS256", "ES256", "RS256", "ES512"].map(String::from);
     /// assert_eq!(IdTokenChecks::algorithms_from_metadata(&names), [Algorithm::ES256, Algorithm::RS256]);
@@ -105,7 +105,7 @@ impl IdTokenChecks {
 /// `organizations`, …) kept in [`extra`](Self::extra).
 ///
 /// ```
-/// let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{
+/// let claims: idpkit::oidc::IdTokenClaims = serde_json::from_str(r#"{
 ///     "iss": "https://op.example", "sub": "u1", "aud": "my-app", "exp": 2, "iat": 1,
 ///     "name": "Ada"
 /// }"#).unwrap();
@@ -164,7 +164,7 @@ impl IdTokenClaims {
     /// All claims, standard and extra, as one JSON object (`aud` always as an array).
     ///
     /// ```
-    /// # let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":"my-app","exp":2,"iat":1,"name":"Ada"}"#).unwrap();
+    /// # let claims: idpkit::oidc::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":"my-app","exp":2,"iat":1,"name":"Ada"}"#).unwrap();
     /// let all = claims.all_claims();
     /// assert_eq!(all["sub"], "u1");
     /// assert_eq!(all["name"], "Ada");
@@ -181,7 +181,7 @@ impl IdTokenClaims {
     /// All claims as a JSON value (an object); see [`all_claims`](Self::all_claims).
     ///
     /// ```
-    /// # let claims: idpkit::id_token::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":["a","b"],"azp":"a","exp":2,"iat":1}"#).unwrap();
+    /// # let claims: idpkit::oidc::IdTokenClaims = serde_json::from_str(r#"{"iss":"https://op.example","sub":"u1","aud":["a","b"],"azp":"a","exp":2,"iat":1}"#).unwrap();
     /// assert_eq!(claims.to_value()["aud"], serde_json::json!(["a", "b"]));
     /// ```
     pub fn to_value(&self) -> Value {
@@ -377,7 +377,7 @@ fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
 /// One [`TokenValidationError`] variant per failed check: `Malformed`,
 /// `AlgorithmNotAllowed` (also when the key with the token's `kid` is of another type),
 /// `UnknownKey` (the cue to refetch the JWKS, see
-/// [`JwksCache`](crate::jwks::JwksCache)), `InvalidSignature`, `MissingClaim`,
+/// [`JwksCache`](crate::oidc::JwksCache)), `InvalidSignature`, `MissingClaim`,
 /// `IssuerMismatch`, `AudienceMismatch`, `AuthorizedPartyMismatch`, `Expired`,
 /// `IssuedInFuture` (`iat` or `nbf`), `NonceMismatch`, `AuthTooOld`, `AccessTokenHashMismatch`.
 /// No error carries the token's claims or signature; the few token values that appear (`alg`,
@@ -387,7 +387,7 @@ fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
 /// use std::time::{Duration, SystemTime};
 /// use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 /// use base64::Engine;
-/// use idpkit::id_token::{verify_id_token, IdTokenChecks};
+/// use idpkit::oidc::{verify_id_token, IdTokenChecks};
 /// use idpkit::{jwks::Jwks, TokenValidationError};
 /// use jsonwebtoken::{Algorithm, EncodingKey, Header};
 ///

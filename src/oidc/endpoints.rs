@@ -7,8 +7,8 @@
 //!
 //! ```
 //! use idpkit::http::RequestLimits;
-//! use idpkit::endpoints::{build_revocation_request, TokenTypeHint};
-//! use idpkit::token::ClientAuth;
+//! use idpkit::oidc::{build_revocation_request, TokenTypeHint};
+//! use idpkit::oidc::ClientAuth;
 //! let auth = ClientAuth::None { client_id: "app".into() };
 //! let req = build_revocation_request(
 //!     "https://op.example/revoke", "rt-1", Some(TokenTypeHint::RefreshToken), &auth,
@@ -25,17 +25,17 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::authorize::append_query;
 use crate::error::{Error, OAuthError, OAuthErrorCode, Result};
 use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits};
+use crate::oidc::append_query;
+use crate::oidc::{ClientAuth, authenticated_form, sensitive_header, string_member};
 use crate::secret::{AccessToken, IdToken};
-use crate::token::{ClientAuth, authenticated_form, sensitive_header, string_member};
 
 /// Which kind of token is being revoked or introspected (`token_type_hint`, RFC 7009 §2.1,
 /// RFC 7662 §2.1). Only a hint: the server looks further if it is wrong.
 ///
 /// ```
-/// use idpkit::endpoints::TokenTypeHint;
+/// use idpkit::oidc::TokenTypeHint;
 /// assert_eq!(TokenTypeHint::AccessToken.as_str(), "access_token");
 /// assert_eq!(serde_json::to_string(&TokenTypeHint::RefreshToken).unwrap(), r#""refresh_token""#);
 /// ```
@@ -53,7 +53,7 @@ impl TokenTypeHint {
     /// The hint as sent.
     ///
     /// ```
-    /// assert_eq!(idpkit::endpoints::TokenTypeHint::RefreshToken.as_str(), "refresh_token");
+    /// assert_eq!(idpkit::oidc::TokenTypeHint::RefreshToken.as_str(), "refresh_token");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -94,8 +94,8 @@ fn token_request(
 ///
 /// ```
 /// use idpkit::{ClientSecret, http::RequestLimits};
-/// use idpkit::endpoints::build_revocation_request;
-/// use idpkit::token::ClientAuth;
+/// use idpkit::oidc::build_revocation_request;
+/// use idpkit::oidc::ClientAuth;
 /// let auth = ClientAuth::ClientSecretBasic { client_id: "app".into(), secret: ClientSecret::new("s") };
 /// let req = build_revocation_request("https://op.example/revoke", "at-1", None, &auth, RequestLimits::default())?;
 /// assert_eq!(req.body(), b"token=at-1");
@@ -123,7 +123,7 @@ pub fn build_revocation_request(
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::endpoints::parse_revocation_response;
+/// use idpkit::oidc::parse_revocation_response;
 /// let ok = http::Response::builder().status(200).body(Vec::new()).unwrap();
 /// assert!(parse_revocation_response(ok, SystemTime::now()).is_ok());
 /// let bad = http::Response::builder().status(400).header("content-type", "application/json")
@@ -145,8 +145,8 @@ pub fn parse_revocation_response(response: HttpResponse, now: SystemTime) -> Res
 ///
 /// ```
 /// use idpkit::{ClientSecret, http::RequestLimits};
-/// use idpkit::endpoints::{build_introspection_request, TokenTypeHint};
-/// use idpkit::token::ClientAuth;
+/// use idpkit::oidc::{build_introspection_request, TokenTypeHint};
+/// use idpkit::oidc::ClientAuth;
 /// let auth = ClientAuth::ClientSecretPost { client_id: "rs".into(), secret: ClientSecret::new("s") };
 /// let req = build_introspection_request(
 ///     "https://op.example/introspect", "at-1", Some(TokenTypeHint::AccessToken), &auth,
@@ -177,7 +177,7 @@ pub fn build_introspection_request(
 /// [`extra`](Self::extra).
 ///
 /// ```
-/// let i: idpkit::endpoints::Introspection = serde_json::from_str(
+/// let i: idpkit::oidc::Introspection = serde_json::from_str(
 ///     r#"{"active":true,"sub":"u1","aud":"api","exp":1700000000,"cnf":{"x5t#S256":"..."}}"#,
 /// ).unwrap();
 /// assert!(i.active);
@@ -257,7 +257,7 @@ fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::endpoints::parse_introspection_response;
+/// use idpkit::oidc::parse_introspection_response;
 /// let resp = http::Response::builder().header("content-type", "application/json")
 ///     .body(br#"{"active":true,"scope":"read","aud":["a","b"]}"#.to_vec()).unwrap();
 /// let i = parse_introspection_response(resp, SystemTime::now())?;
@@ -286,7 +286,7 @@ pub fn parse_introspection_response(
 ///
 /// ```
 /// use idpkit::{AccessToken, http::RequestLimits};
-/// use idpkit::endpoints::build_userinfo_request;
+/// use idpkit::oidc::build_userinfo_request;
 /// let req = build_userinfo_request("https://op.example/userinfo", &AccessToken::new("at-1"), RequestLimits::default())?;
 /// assert_eq!(req.method(), "GET");
 /// assert_eq!(req.headers()["authorization"], "Bearer at-1");
@@ -891,8 +891,8 @@ mod tests {
             let _ = parse_userinfo_response(make(), now());
             let _ = parse_introspection_response(make(), now());
             let _ = parse_revocation_response(make(), now());
-            let _ = crate::token::parse_token_response(make(), now());
-            let _ = crate::authorize::CallbackParams::from_query(&body);
+            let _ = crate::oidc::parse_token_response(make(), now());
+            let _ = crate::oidc::CallbackParams::from_query(&body);
             let _ = parse_challenges(&header);
         }
     }

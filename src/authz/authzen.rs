@@ -20,7 +20,7 @@
 //! make and hand the answer to the `parse_*` functions.
 //!
 //! ```
-//! use idpkit::authzen::{Action, EvaluationRequest, Resource, Subject};
+//! use idpkit::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 //! let request = EvaluationRequest::new(
 //!     Subject::new("user", "alice@example.com"),
 //!     Action::new("can_read"),
@@ -57,7 +57,7 @@ pub type Context = serde_json::Map<String, Value>;
 /// The name of the request header identifying a request (AuthZEN 1.0 "Request Identification").
 ///
 /// ```
-/// assert_eq!(idpkit::authzen::REQUEST_ID_HEADER, "x-request-id");
+/// assert_eq!(idpkit::authz::authzen::REQUEST_ID_HEADER, "x-request-id");
 /// ```
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -106,7 +106,7 @@ macro_rules! entity {
             /// One of type `kind` with identifier `id`, without properties.
             ///
             /// ```
-            #[doc = concat!("let e = idpkit::authzen::", stringify!($name), "::new(\"", $example_type, "\", \"", $example_id, "\");")]
+            #[doc = concat!("let e = idpkit::authz::authzen::", stringify!($name), "::new(\"", $example_type, "\", \"", $example_id, "\");")]
             #[doc = concat!("assert_eq!(e.id, \"", $example_id, "\");")]
             /// ```
             pub fn new(kind: impl Into<String>, id: impl Into<String>) -> Self {
@@ -121,7 +121,7 @@ macro_rules! entity {
             /// entity it searches.
             ///
             /// ```
-            #[doc = concat!("let e = idpkit::authzen::", stringify!($name), "::of_type(\"", $example_type, "\");")]
+            #[doc = concat!("let e = idpkit::authz::authzen::", stringify!($name), "::of_type(\"", $example_type, "\");")]
             #[doc = concat!("assert_eq!(serde_json::to_string(&e).unwrap(), r#\"{\"type\":\"", $example_type, "\"}\"#);")]
             /// ```
             pub fn of_type(kind: impl Into<String>) -> Self {
@@ -131,7 +131,7 @@ macro_rules! entity {
             /// Adds (or replaces) a property.
             ///
             /// ```
-            #[doc = concat!("let e = idpkit::authzen::", stringify!($name), "::new(\"", $example_type, "\", \"", $example_id, "\")")]
+            #[doc = concat!("let e = idpkit::authz::authzen::", stringify!($name), "::new(\"", $example_type, "\", \"", $example_id, "\")")]
             ///     .with_property("department", "sales");
             /// assert_eq!(e.properties["department"], "sales");
             /// ```
@@ -160,7 +160,7 @@ entity!(
 /// The type of access the subject asks for (AuthZEN 1.0 `#action`).
 ///
 /// ```
-/// let a = idpkit::authzen::Action::new("can_read").with_property("method", "GET");
+/// let a = idpkit::authz::authzen::Action::new("can_read").with_property("method", "GET");
 /// assert_eq!(
 ///     serde_json::to_string(&a).unwrap(),
 ///     r#"{"name":"can_read","properties":{"method":"GET"}}"#
@@ -184,7 +184,7 @@ impl Action {
     /// The action `name`, without properties.
     ///
     /// ```
-    /// assert_eq!(idpkit::authzen::Action::new("delete").name, "delete");
+    /// assert_eq!(idpkit::authz::authzen::Action::new("delete").name, "delete");
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Action {
@@ -196,7 +196,7 @@ impl Action {
     /// Adds (or replaces) a property.
     ///
     /// ```
-    /// let a = idpkit::authzen::Action::new("can_read").with_property("method", "GET");
+    /// let a = idpkit::authz::authzen::Action::new("can_read").with_property("method", "GET");
     /// assert_eq!(a.properties["method"], "GET");
     /// ```
     pub fn with_property(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
@@ -208,7 +208,7 @@ impl Action {
 /// One access evaluation (AuthZEN 1.0 `#access-evaluation-request`): may `subject` do `action` on `resource`?
 ///
 /// ```
-/// use idpkit::authzen::{Action, EvaluationRequest, Resource, Subject};
+/// use idpkit::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 /// let request = EvaluationRequest::new(
 ///     Subject::new("user", "alice"),
 ///     Action::new("can_read"),
@@ -239,7 +239,7 @@ impl EvaluationRequest {
     /// A request without context.
     ///
     /// ```
-    /// use idpkit::authzen::{Action, EvaluationRequest, Resource, Subject};
+    /// use idpkit::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
     /// let r = EvaluationRequest::new(Subject::new("user", "a"), Action::new("read"), Resource::new("doc", "1"));
     /// assert!(r.context.is_none());
     /// ```
@@ -255,7 +255,7 @@ impl EvaluationRequest {
     /// Adds (or replaces) a context member.
     ///
     /// ```
-    /// use idpkit::authzen::{Action, EvaluationRequest, Resource, Subject};
+    /// use idpkit::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
     /// let r = EvaluationRequest::new(Subject::new("user", "a"), Action::new("read"), Resource::new("doc", "1"))
     ///     .with_context("cerbos.includeMeta", true);
     /// assert_eq!(r.context.unwrap()["cerbos.includeMeta"], true);
@@ -273,7 +273,7 @@ impl EvaluationRequest {
 /// `#access-evaluations-response`, errors).
 ///
 /// ```
-/// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!(
+/// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!(
 ///     {"decision": false, "context": {"error": {"status": 404, "message": "Resource not found"}}}
 /// )).unwrap();
 /// let e = d.error().unwrap();
@@ -293,7 +293,7 @@ pub struct ItemError {
 /// [`context`](Self::context). The accessors read the members PDPs commonly use.
 ///
 /// ```
-/// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!(
+/// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!(
 ///     {"decision": false, "context": {"code": "200", "reason": "deny_on_first_deny", "x": 1}}
 /// )).unwrap();
 /// assert!(!d.is_permitted());
@@ -315,7 +315,7 @@ impl Decision {
     /// A decision without context.
     ///
     /// ```
-    /// assert!(idpkit::authzen::Decision::new(true).is_permitted());
+    /// assert!(idpkit::authz::authzen::Decision::new(true).is_permitted());
     /// ```
     pub fn new(decision: bool) -> Self {
         Decision {
@@ -327,7 +327,7 @@ impl Decision {
     /// Whether access is permitted.
     ///
     /// ```
-    /// assert!(!idpkit::authzen::Decision::new(false).is_permitted());
+    /// assert!(!idpkit::authz::authzen::Decision::new(false).is_permitted());
     /// ```
     pub fn is_permitted(&self) -> bool {
         self.decision
@@ -336,7 +336,7 @@ impl Decision {
     /// A member of the context.
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_str(r#"{"decision":true,"context":{"ttl":60}}"#).unwrap();
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_str(r#"{"decision":true,"context":{"ttl":60}}"#).unwrap();
     /// assert_eq!(d.get("ttl"), Some(&serde_json::json!(60)));
     /// assert_eq!(d.get("nope"), None);
     /// ```
@@ -347,7 +347,7 @@ impl Decision {
     /// The context's `reason`, when it is a string (the specification's batch examples).
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_str(r#"{"decision":false,"context":{"reason":"resource not found"}}"#).unwrap();
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_str(r#"{"decision":false,"context":{"reason":"resource not found"}}"#).unwrap();
     /// assert_eq!(d.reason(), Some("resource not found"));
     /// ```
     pub fn reason(&self) -> Option<&str> {
@@ -358,7 +358,7 @@ impl Decision {
     /// administrators, keyed by a status-like code).
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!(
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!(
     ///     {"decision": false, "context": {"reason_admin": {"403": "Request failed policy C076E82F"}}}
     /// )).unwrap();
     /// assert_eq!(d.reason_admin().unwrap()["403"], "Request failed policy C076E82F");
@@ -370,7 +370,7 @@ impl Decision {
     /// The context's `reason_user` object (reasons fit to show the end-user).
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!(
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!(
     ///     {"decision": false, "context": {"reason_user": {"403": "Insufficient privileges"}}}
     /// )).unwrap();
     /// assert_eq!(d.reason_user().unwrap()["403"], "Insufficient privileges");
@@ -382,7 +382,7 @@ impl Decision {
     /// The context's `code`, a string or a number, as a string.
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_str(r#"{"decision":false,"context":{"code":403}}"#).unwrap();
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_str(r#"{"decision":false,"context":{"code":403}}"#).unwrap();
     /// assert_eq!(d.code().as_deref(), Some("403"));
     /// ```
     pub fn code(&self) -> Option<String> {
@@ -396,7 +396,7 @@ impl Decision {
     /// The per-item error of a batch (`context.error`), see [`ItemError`].
     ///
     /// ```
-    /// assert!(idpkit::authzen::Decision::new(false).error().is_none());
+    /// assert!(idpkit::authz::authzen::Decision::new(false).error().is_none());
     /// ```
     pub fn error(&self) -> Option<ItemError> {
         let error = self.get("error")?;
@@ -421,7 +421,7 @@ impl Decision {
     /// when the request's context had `"cerbos.includeMeta": true`.
     ///
     /// ```
-    /// assert!(idpkit::authzen::Decision::new(true).cerbos_response().is_none());
+    /// assert!(idpkit::authz::authzen::Decision::new(true).cerbos_response().is_none());
     /// ```
     pub fn cerbos_response(&self) -> Option<&Value> {
         self.get("cerbos.response")
@@ -439,7 +439,7 @@ impl Decision {
     /// `matchedPolicy` of Cerbos' metadata (e.g. `resource.todo.vdefault`).
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": true, "context": {
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": true, "context": {
     ///     "cerbos.response": {"results": [{"actions": {"read": "EFFECT_ALLOW"},
     ///         "meta": {"actions": {"read": {"matchedPolicy": "resource.todo.vdefault"}}}}]}
     /// }})).unwrap();
@@ -460,7 +460,7 @@ impl Decision {
     /// it is an array of strings. Empty when the PDP said nothing about it.
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": true, "context": {
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": true, "context": {
     ///     "cerbos.response": {"results": [{"meta": {"effectiveDerivedRoles": ["evil_genius", "admin"]}}]}
     /// }})).unwrap();
     /// assert_eq!(d.access_path(), ["admin", "evil_genius"]);
@@ -486,7 +486,7 @@ impl Decision {
     /// `{"reason": "document is locked"}`), in order.
     ///
     /// ```
-    /// let d: idpkit::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": false, "context": {
+    /// let d: idpkit::authz::authzen::Decision = serde_json::from_value(serde_json::json!({"decision": false, "context": {
     ///     "cerbos.response": {"results": [{"outputs": [{"action": "delete", "src": "x", "val": "owner:alice"}]}]}
     /// }})).unwrap();
     /// assert_eq!(d.outputs(), [&serde_json::json!("owner:alice")]);
@@ -503,7 +503,7 @@ impl Decision {
 /// How a PDP runs a batch (AuthZEN 1.0 `#evaluations-semantics`, `options.evaluations_semantic`).
 ///
 /// ```
-/// use idpkit::authzen::EvaluationsSemantic;
+/// use idpkit::authz::authzen::EvaluationsSemantic;
 /// assert_eq!(serde_json::to_string(&EvaluationsSemantic::DenyOnFirstDeny).unwrap(), r#""deny_on_first_deny""#);
 /// assert_eq!(EvaluationsSemantic::default(), EvaluationsSemantic::ExecuteAll);
 /// ```
@@ -522,7 +522,7 @@ pub enum EvaluationsSemantic {
 /// The `options` of a batch.
 ///
 /// ```
-/// use idpkit::authzen::{EvaluationsOptions, EvaluationsSemantic};
+/// use idpkit::authz::authzen::{EvaluationsOptions, EvaluationsSemantic};
 /// let o = EvaluationsOptions::semantic(EvaluationsSemantic::PermitOnFirstPermit);
 /// assert_eq!(serde_json::to_string(&o).unwrap(), r#"{"evaluations_semantic":"permit_on_first_permit"}"#);
 /// ```
@@ -542,7 +542,7 @@ impl EvaluationsOptions {
     /// Options that only set the semantic.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsOptions, EvaluationsSemantic};
+    /// use idpkit::authz::authzen::{EvaluationsOptions, EvaluationsSemantic};
     /// assert_eq!(EvaluationsOptions::semantic(EvaluationsSemantic::ExecuteAll).evaluations_semantic, Some(EvaluationsSemantic::ExecuteAll));
     /// ```
     pub fn semantic(semantic: EvaluationsSemantic) -> Self {
@@ -557,7 +557,7 @@ impl EvaluationsOptions {
 /// whole (no deep merge).
 ///
 /// ```
-/// use idpkit::authzen::{EvaluationItem, Resource};
+/// use idpkit::authz::authzen::{EvaluationItem, Resource};
 /// let item = EvaluationItem::default().resource(Resource::new("todo", "1"));
 /// assert_eq!(serde_json::to_string(&item).unwrap(), r#"{"resource":{"type":"todo","id":"1"}}"#);
 /// ```
@@ -586,7 +586,7 @@ impl EvaluationItem {
     /// Sets the subject.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationItem, Subject};
+    /// use idpkit::authz::authzen::{EvaluationItem, Subject};
     /// let item = EvaluationItem::default().subject(Subject::new("user", "bob"));
     /// assert_eq!(item.subject.unwrap().id, "bob");
     /// ```
@@ -598,7 +598,7 @@ impl EvaluationItem {
     /// Sets the action.
     ///
     /// ```
-    /// use idpkit::authzen::{Action, EvaluationItem};
+    /// use idpkit::authz::authzen::{Action, EvaluationItem};
     /// let item = EvaluationItem::default().action(Action::new("read"));
     /// assert_eq!(item.action.unwrap().name, "read");
     /// ```
@@ -610,7 +610,7 @@ impl EvaluationItem {
     /// Sets the resource.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationItem, Resource};
+    /// use idpkit::authz::authzen::{EvaluationItem, Resource};
     /// let item = EvaluationItem::default().resource(Resource::new("doc", "1"));
     /// assert_eq!(item.resource.unwrap().id, "1");
     /// ```
@@ -622,7 +622,7 @@ impl EvaluationItem {
     /// Sets the context.
     ///
     /// ```
-    /// use idpkit::authzen::{Context, EvaluationItem};
+    /// use idpkit::authz::authzen::{Context, EvaluationItem};
     /// let item = EvaluationItem::default().context(Context::new());
     /// assert_eq!(serde_json::to_string(&item).unwrap(), r#"{"context":{}}"#);
     /// ```
@@ -635,7 +635,7 @@ impl EvaluationItem {
 /// A batch of evaluations (AuthZEN 1.0 `#access-evaluations-api`): top-level defaults, the items, and options.
 ///
 /// ```
-/// use idpkit::authzen::*;
+/// use idpkit::authz::authzen::*;
 /// let batch = EvaluationsRequest::new()
 ///     .subject(Subject::new("user", "morty"))
 ///     .action(Action::new("can_update_todo"))
@@ -678,7 +678,7 @@ impl EvaluationsRequest {
     /// An empty batch.
     ///
     /// ```
-    /// assert!(idpkit::authzen::EvaluationsRequest::new().evaluations.is_empty());
+    /// assert!(idpkit::authz::authzen::EvaluationsRequest::new().evaluations.is_empty());
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -687,7 +687,7 @@ impl EvaluationsRequest {
     /// Sets the default subject.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsRequest, Subject};
+    /// use idpkit::authz::authzen::{EvaluationsRequest, Subject};
     /// let b = EvaluationsRequest::new().subject(Subject::new("user", "rick"));
     /// assert_eq!(b.subject.unwrap().id, "rick");
     /// ```
@@ -699,7 +699,7 @@ impl EvaluationsRequest {
     /// Sets the default action.
     ///
     /// ```
-    /// use idpkit::authzen::{Action, EvaluationsRequest};
+    /// use idpkit::authz::authzen::{Action, EvaluationsRequest};
     /// let b = EvaluationsRequest::new().action(Action::new("read"));
     /// assert_eq!(b.action.unwrap().name, "read");
     /// ```
@@ -711,7 +711,7 @@ impl EvaluationsRequest {
     /// Sets the default resource.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsRequest, Resource};
+    /// use idpkit::authz::authzen::{EvaluationsRequest, Resource};
     /// let b = EvaluationsRequest::new().resource(Resource::new("doc", "1"));
     /// assert_eq!(b.resource.unwrap().id, "1");
     /// ```
@@ -723,7 +723,7 @@ impl EvaluationsRequest {
     /// Sets the default context.
     ///
     /// ```
-    /// use idpkit::authzen::{Context, EvaluationsRequest};
+    /// use idpkit::authz::authzen::{Context, EvaluationsRequest};
     /// let b = EvaluationsRequest::new().context(Context::new());
     /// assert!(b.context.is_some());
     /// ```
@@ -735,7 +735,7 @@ impl EvaluationsRequest {
     /// Appends an item.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationItem, EvaluationsRequest};
+    /// use idpkit::authz::authzen::{EvaluationItem, EvaluationsRequest};
     /// let b = EvaluationsRequest::new().item(EvaluationItem::default());
     /// assert_eq!(b.evaluations.len(), 1);
     /// ```
@@ -747,7 +747,7 @@ impl EvaluationsRequest {
     /// Sets `options.evaluations_semantic`, keeping other options.
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsRequest, EvaluationsSemantic};
+    /// use idpkit::authz::authzen::{EvaluationsRequest, EvaluationsSemantic};
     /// let b = EvaluationsRequest::new().semantic(EvaluationsSemantic::PermitOnFirstPermit);
     /// assert_eq!(b.semantic_or_default(), EvaluationsSemantic::PermitOnFirstPermit);
     /// ```
@@ -761,7 +761,7 @@ impl EvaluationsRequest {
     /// The semantic the PDP will apply: the one set, or [`EvaluationsSemantic::ExecuteAll`].
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsRequest, EvaluationsSemantic};
+    /// use idpkit::authz::authzen::{EvaluationsRequest, EvaluationsSemantic};
     /// assert_eq!(EvaluationsRequest::new().semantic_or_default(), EvaluationsSemantic::ExecuteAll);
     /// ```
     pub fn semantic_or_default(&self) -> EvaluationsSemantic {
@@ -780,7 +780,7 @@ impl EvaluationsRequest {
     /// [`ErrorKind::Config`] naming the problem.
     ///
     /// ```
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let b = EvaluationsRequest::new().action(Action::new("read"))
     ///     .item(EvaluationItem::default().resource(Resource::new("doc", "1")));
     /// assert!(b.validate().is_err()); // no subject anywhere
@@ -814,7 +814,7 @@ impl EvaluationsRequest {
 /// list ends with the deciding item, so it may be shorter than the request.
 ///
 /// ```
-/// use idpkit::authzen::{EvaluationsResponse, EvaluationsSemantic};
+/// use idpkit::authz::authzen::{EvaluationsResponse, EvaluationsSemantic};
 /// let r: EvaluationsResponse = serde_json::from_str(
 ///     r#"{"evaluations":[{"decision":true},{"decision":false}]}"#).unwrap();
 /// assert_eq!(r.decisions(), [true, false]);
@@ -837,7 +837,7 @@ impl EvaluationsResponse {
     /// The decision booleans, in order.
     ///
     /// ```
-    /// let r: idpkit::authzen::EvaluationsResponse = serde_json::from_str(r#"{"evaluations":[{"decision":true}]}"#).unwrap();
+    /// let r: idpkit::authz::authzen::EvaluationsResponse = serde_json::from_str(r#"{"evaluations":[{"decision":true}]}"#).unwrap();
     /// assert_eq!(r.decisions(), [true]);
     /// ```
     pub fn decisions(&self) -> Vec<bool> {
@@ -851,7 +851,7 @@ impl EvaluationsResponse {
     /// [`ExecuteAll`](EvaluationsSemantic::ExecuteAll).
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsResponse, EvaluationsSemantic::*};
+    /// use idpkit::authz::authzen::{EvaluationsResponse, EvaluationsSemantic::*};
     /// let r: EvaluationsResponse = serde_json::from_str(r#"{"evaluations":[{"decision":false},{"decision":true}]}"#).unwrap();
     /// assert_eq!(r.decided_by(PermitOnFirstPermit), Some(1));
     /// assert_eq!(r.decided_by(DenyOnFirstDeny), Some(0));
@@ -871,7 +871,7 @@ impl EvaluationsResponse {
     /// [`check_against`](Self::check_against) (the clients check it).
     ///
     /// ```
-    /// use idpkit::authzen::{EvaluationsResponse, EvaluationsSemantic::*};
+    /// use idpkit::authz::authzen::{EvaluationsResponse, EvaluationsSemantic::*};
     /// let r: EvaluationsResponse = serde_json::from_str(r#"{"evaluations":[{"decision":false},{"decision":true}]}"#).unwrap();
     /// assert!(r.outcome(PermitOnFirstPermit));
     /// assert!(!r.outcome(ExecuteAll));
@@ -891,7 +891,7 @@ impl EvaluationsResponse {
     /// [`ErrorKind::MalformedResponse`] when the length is impossible.
     ///
     /// ```
-    /// use idpkit::authzen::*;
+    /// use idpkit::authz::authzen::*;
     /// let req = EvaluationsRequest::new().subject(Subject::new("user", "a")).action(Action::new("read"))
     ///     .item(EvaluationItem::default().resource(Resource::new("doc", "1")))
     ///     .item(EvaluationItem::default().resource(Resource::new("doc", "2")));
@@ -918,7 +918,7 @@ impl EvaluationsResponse {
 /// The `page` of a search request (AuthZEN 1.0 `#search-pagination`).
 ///
 /// ```
-/// let p = idpkit::authzen::Page::limit(10);
+/// let p = idpkit::authz::authzen::Page::limit(10);
 /// assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"limit":10}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -944,7 +944,7 @@ impl Page {
     /// A first page of at most `limit` results.
     ///
     /// ```
-    /// assert_eq!(idpkit::authzen::Page::limit(5).limit, Some(5));
+    /// assert_eq!(idpkit::authz::authzen::Page::limit(5).limit, Some(5));
     /// ```
     pub fn limit(limit: u64) -> Self {
         Page {
@@ -957,7 +957,7 @@ impl Page {
 /// The `page` of a search response (AuthZEN 1.0 `#search-pagination`).
 ///
 /// ```
-/// let p: idpkit::authzen::PageInfo = serde_json::from_str(r#"{"next_token":"","count":2}"#).unwrap();
+/// let p: idpkit::authz::authzen::PageInfo = serde_json::from_str(r#"{"next_token":"","count":2}"#).unwrap();
 /// assert!(p.is_last());
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -981,7 +981,7 @@ impl PageInfo {
     /// Whether this is the last page (`next_token` empty).
     ///
     /// ```
-    /// let p: idpkit::authzen::PageInfo = serde_json::from_str(r#"{"next_token":"abc"}"#).unwrap();
+    /// let p: idpkit::authz::authzen::PageInfo = serde_json::from_str(r#"{"next_token":"abc"}"#).unwrap();
     /// assert!(!p.is_last());
     /// ```
     pub fn is_last(&self) -> bool {
@@ -993,7 +993,7 @@ impl PageInfo {
 /// more.
 ///
 /// ```
-/// use idpkit::authzen::{SearchResponse, Subject};
+/// use idpkit::authz::authzen::{SearchResponse, Subject};
 /// let r: SearchResponse<Subject> = serde_json::from_str(
 ///     r#"{"page":{"next_token":"t2","count":1},"results":[{"type":"user","id":"alice"}]}"#).unwrap();
 /// assert_eq!(r.results[0].id, "alice");
@@ -1016,7 +1016,7 @@ impl<T> SearchResponse<T> {
     /// The token of the next page, if there is one.
     ///
     /// ```
-    /// let r: idpkit::authzen::SearchResponse<idpkit::authzen::Action> =
+    /// let r: idpkit::authz::authzen::SearchResponse<idpkit::authz::authzen::Action> =
     ///     serde_json::from_str(r#"{"results":[{"name":"can_read"}]}"#).unwrap();
     /// assert_eq!(r.next_token(), None);
     /// ```
@@ -1031,7 +1031,7 @@ impl<T> SearchResponse<T> {
 /// Which search API a request is for.
 ///
 /// ```
-/// assert_eq!(idpkit::authzen::SearchKind::Action.default_path(), "/access/v1/search/action");
+/// assert_eq!(idpkit::authz::authzen::SearchKind::Action.default_path(), "/access/v1/search/action");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SearchKind {
@@ -1047,7 +1047,7 @@ impl SearchKind {
     /// The specification's default path of this search.
     ///
     /// ```
-    /// assert_eq!(idpkit::authzen::SearchKind::Subject.default_path(), "/access/v1/search/subject");
+    /// assert_eq!(idpkit::authz::authzen::SearchKind::Subject.default_path(), "/access/v1/search/subject");
     /// ```
     pub fn default_path(self) -> &'static str {
         match self {
@@ -1061,7 +1061,7 @@ impl SearchKind {
 /// A search request: what the paging helper of the clients needs to know about it.
 ///
 /// ```
-/// use idpkit::authzen::{SearchRequest, SearchKind, ActionSearchRequest, Subject, Resource};
+/// use idpkit::authz::authzen::{SearchRequest, SearchKind, ActionSearchRequest, Subject, Resource};
 /// let mut r = ActionSearchRequest::new(Subject::new("user", "a"), Resource::new("doc", "1"));
 /// r.page_mut().get_or_insert_with(Default::default).token = Some("t".into());
 /// assert_eq!(ActionSearchRequest::KIND, SearchKind::Action);
@@ -1098,7 +1098,7 @@ macro_rules! search_request {
             /// A request without context or paging.
             ///
             /// ```
-            /// use idpkit::authzen::*;
+            /// use idpkit::authz::authzen::*;
             #[doc = $example]
             /// assert!(r.page.is_none());
             /// ```
@@ -1109,7 +1109,7 @@ macro_rules! search_request {
             /// Sets the page (e.g. [`Page::limit`]).
             ///
             /// ```
-            /// use idpkit::authzen::*;
+            /// use idpkit::authz::authzen::*;
             #[doc = $example]
             /// let r = r.with_page(Page::limit(10));
             /// assert_eq!(r.page.unwrap().limit, Some(10));
@@ -1178,7 +1178,7 @@ search_request!(
 /// the PDP's metadata must repeat it exactly.
 ///
 /// ```
-/// use idpkit::authzen::PdpId;
+/// use idpkit::authz::authzen::PdpId;
 /// let id = PdpId::new("https://pdp.example.com/tenant1").unwrap();
 /// assert_eq!(id.metadata_url().as_str(), "https://pdp.example.com/.well-known/authzen-configuration/tenant1");
 /// assert!(PdpId::new("http://pdp.example.com").is_err());
@@ -1198,8 +1198,8 @@ impl PdpId {
     /// fragment or credentials.
     ///
     /// ```
-    /// assert!(idpkit::authzen::PdpId::new("https://pdp.example?x=1").is_err());
-    /// assert!(idpkit::authzen::PdpId::new("http://127.0.0.1:3592").is_ok());
+    /// assert!(idpkit::authz::authzen::PdpId::new("https://pdp.example?x=1").is_err());
+    /// assert!(idpkit::authz::authzen::PdpId::new("http://127.0.0.1:3592").is_ok());
     /// ```
     pub fn new(id: impl Into<String>) -> Result<Self> {
         let raw = id.into();
@@ -1215,7 +1215,7 @@ impl PdpId {
     /// The identifier exactly as configured.
     ///
     /// ```
-    /// assert_eq!(idpkit::authzen::PdpId::new("https://pdp.example").unwrap().as_str(), "https://pdp.example");
+    /// assert_eq!(idpkit::authz::authzen::PdpId::new("https://pdp.example").unwrap().as_str(), "https://pdp.example");
     /// ```
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -1225,7 +1225,7 @@ impl PdpId {
     /// inserted between the host and the path (a terminating `/` of the path removed).
     ///
     /// ```
-    /// use idpkit::authzen::PdpId;
+    /// use idpkit::authz::authzen::PdpId;
     /// assert_eq!(PdpId::new("https://pdp.example/").unwrap().metadata_url().as_str(),
     ///            "https://pdp.example/.well-known/authzen-configuration");
     /// ```
@@ -1239,7 +1239,7 @@ impl PdpId {
     /// `path` appended to the identifier's path: where a default endpoint is.
     ///
     /// ```
-    /// use idpkit::authzen::PdpId;
+    /// use idpkit::authz::authzen::PdpId;
     /// assert_eq!(PdpId::new("https://pdp.example/t1/").unwrap().join("/access/v1/evaluation").as_str(),
     ///            "https://pdp.example/t1/access/v1/evaluation");
     /// ```
@@ -1266,7 +1266,7 @@ pub const DEFAULT_EVALUATIONS_PATH: &str = "/access/v1/evaluations";
 /// this version does not model are kept in [`additional`](Self::additional).
 ///
 /// ```
-/// let m: idpkit::authzen::PdpMetadata = serde_json::from_value(serde_json::json!({
+/// let m: idpkit::authz::authzen::PdpMetadata = serde_json::from_value(serde_json::json!({
 ///     "policy_decision_point": "https://pdp.example",
 ///     "access_evaluation_endpoint": "https://pdp.example/access/v1/evaluation",
 ///     "supported_capabilities": ["urn:x"],
@@ -1317,7 +1317,7 @@ impl PdpMetadata {
     /// Whether the PDP advertises a capability, under either member name.
     ///
     /// ```
-    /// let m: idpkit::authzen::PdpMetadata = serde_json::from_str(
+    /// let m: idpkit::authz::authzen::PdpMetadata = serde_json::from_str(
     ///     r#"{"policy_decision_point":"https://pdp.example","capabilities":["urn:a"]}"#).unwrap();
     /// assert!(m.supports_capability("urn:a"));
     /// assert!(!m.supports_capability("urn:b"));
@@ -1339,7 +1339,7 @@ impl PdpMetadata {
     /// an unacceptable endpoint URL.
     ///
     /// ```
-    /// use idpkit::authzen::{PdpId, PdpMetadata};
+    /// use idpkit::authz::authzen::{PdpId, PdpMetadata};
     /// let m: PdpMetadata = serde_json::from_str(r#"{"policy_decision_point":"https://pdp.example"}"#).unwrap();
     /// assert!(m.validate(&PdpId::new("https://pdp.example").unwrap()).is_ok());
     /// assert!(m.validate(&PdpId::new("https://pdp.example/").unwrap()).is_err());
@@ -1364,7 +1364,7 @@ impl PdpMetadata {
     /// URL.
     ///
     /// ```
-    /// use idpkit::authzen::{PdpId, PdpMetadata};
+    /// use idpkit::authz::authzen::{PdpId, PdpMetadata};
     /// let m: PdpMetadata = serde_json::from_str(r#"{"policy_decision_point":"https://pdp.example",
     ///     "access_evaluation_endpoint":"https://pdp.example/v1/eval"}"#).unwrap();
     /// let e = m.endpoints(&PdpId::new("https://pdp.example").unwrap()).unwrap();
@@ -1414,7 +1414,7 @@ impl PdpMetadata {
 /// Where each API of a PDP is.
 ///
 /// ```
-/// use idpkit::authzen::{PdpEndpoints, PdpId, SearchKind};
+/// use idpkit::authz::authzen::{PdpEndpoints, PdpId, SearchKind};
 /// let e = PdpEndpoints::defaults(&PdpId::new("https://pdp.example").unwrap());
 /// assert_eq!(e.search(SearchKind::Resource).as_str(), "https://pdp.example/access/v1/search/resource");
 /// ```
@@ -1437,7 +1437,7 @@ impl PdpEndpoints {
     /// The specification's default paths under the identifier.
     ///
     /// ```
-    /// use idpkit::authzen::{PdpEndpoints, PdpId};
+    /// use idpkit::authz::authzen::{PdpEndpoints, PdpId};
     /// let e = PdpEndpoints::defaults(&PdpId::new("https://pdp.example").unwrap());
     /// assert_eq!(e.evaluation.as_str(), "https://pdp.example/access/v1/evaluation");
     /// ```
@@ -1454,7 +1454,7 @@ impl PdpEndpoints {
     /// The endpoint of a search.
     ///
     /// ```
-    /// use idpkit::authzen::{PdpEndpoints, PdpId, SearchKind};
+    /// use idpkit::authz::authzen::{PdpEndpoints, PdpId, SearchKind};
     /// let e = PdpEndpoints::defaults(&PdpId::new("https://pdp.example").unwrap());
     /// assert!(e.search(SearchKind::Subject).path().ends_with("/subject"));
     /// ```
@@ -1474,7 +1474,7 @@ impl PdpEndpoints {
 /// [`ErrorKind::Config`] if the URL cannot form an HTTP request.
 ///
 /// ```
-/// use idpkit::authzen::{build_metadata_request, PdpId};
+/// use idpkit::authz::authzen::{build_metadata_request, PdpId};
 /// let req = build_metadata_request(&PdpId::new("https://pdp.example").unwrap(), Default::default()).unwrap();
 /// assert_eq!(req.uri(), "https://pdp.example/.well-known/authzen-configuration");
 /// ```
@@ -1491,7 +1491,7 @@ pub fn build_metadata_request(id: &PdpId, limits: RequestLimits) -> Result<HttpR
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::authzen::{parse_metadata_response, PdpId};
+/// use idpkit::authz::authzen::{parse_metadata_response, PdpId};
 /// let body = br#"{"policy_decision_point":"https://pdp.example"}"#;
 /// let resp = http::Response::builder().header("content-type", "application/json").body(body.to_vec()).unwrap();
 /// let m = parse_metadata_response(&PdpId::new("https://pdp.example").unwrap(), resp, SystemTime::now()).unwrap();
@@ -1510,7 +1510,7 @@ pub fn parse_metadata_response(
 /// A JSON `POST` of `body` to `endpoint` with a fresh random `X-Request-ID`.
 fn post(endpoint: &url::Url, body: &impl Serialize, limits: RequestLimits) -> Result<HttpRequest> {
     let mut request = h::post_json(endpoint, body, limits)?;
-    let id = crate::pkce::random_urlsafe(16);
+    let id = crate::oidc::pkce::random_urlsafe(16);
     let value = HeaderValue::from_str(&id)
         .map_err(|e| Error::config(format!("cannot build the request id: {e}")))?;
     request.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -1525,7 +1525,7 @@ fn post(endpoint: &url::Url, body: &impl Serialize, limits: RequestLimits) -> Re
 /// [`ErrorKind::Config`] if the request cannot be built.
 ///
 /// ```
-/// use idpkit::authzen::*;
+/// use idpkit::authz::authzen::*;
 /// let endpoint = url::Url::parse("https://pdp.example/access/v1/evaluation").unwrap();
 /// let r = EvaluationRequest::new(Subject::new("user", "a"), Action::new("read"), Resource::new("doc", "1"));
 /// let req = build_evaluation_request(&endpoint, &r, Default::default()).unwrap();
@@ -1553,7 +1553,7 @@ pub fn build_evaluation_request(
 /// use std::time::SystemTime;
 /// let resp = http::Response::builder().header("content-type", "application/json")
 ///     .body(br#"{"decision":false}"#.to_vec()).unwrap();
-/// let d = idpkit::authzen::parse_evaluation_response(resp, SystemTime::now()).unwrap();
+/// let d = idpkit::authz::authzen::parse_evaluation_response(resp, SystemTime::now()).unwrap();
 /// assert!(!d.is_permitted());
 /// ```
 pub fn parse_evaluation_response(response: HttpResponse, now: SystemTime) -> Result<Decision> {
@@ -1567,7 +1567,7 @@ pub fn parse_evaluation_response(response: HttpResponse, now: SystemTime) -> Res
 /// [`ErrorKind::Config`] for an empty or incomplete batch, or if the request cannot be built.
 ///
 /// ```
-/// use idpkit::authzen::*;
+/// use idpkit::authz::authzen::*;
 /// let endpoint = url::Url::parse("https://pdp.example/access/v1/evaluations").unwrap();
 /// let b = EvaluationsRequest::new().subject(Subject::new("user", "a")).action(Action::new("read"))
 ///     .item(EvaluationItem::default().resource(Resource::new("doc", "1")));
@@ -1595,7 +1595,7 @@ pub fn build_evaluations_request(
 /// use std::time::SystemTime;
 /// let resp = http::Response::builder().header("content-type", "application/json")
 ///     .body(br#"{"evaluations":[{"decision":true}]}"#.to_vec()).unwrap();
-/// let r = idpkit::authzen::parse_evaluations_response(resp, SystemTime::now()).unwrap();
+/// let r = idpkit::authz::authzen::parse_evaluations_response(resp, SystemTime::now()).unwrap();
 /// assert_eq!(r.decisions(), [true]);
 /// ```
 pub fn parse_evaluations_response(
@@ -1622,7 +1622,7 @@ pub fn parse_evaluations_response(
 /// [`ErrorKind::Config`] if the request cannot be built.
 ///
 /// ```
-/// use idpkit::authzen::*;
+/// use idpkit::authz::authzen::*;
 /// let endpoint = url::Url::parse("https://pdp.example/access/v1/search/action").unwrap();
 /// let r = ActionSearchRequest::new(Subject::new("user", "a"), Resource::new("doc", "1"));
 /// let req = build_search_request(&endpoint, &r, Default::default()).unwrap();
@@ -1645,7 +1645,7 @@ pub fn build_search_request<R: SearchRequest>(
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::authzen::{parse_search_response, Resource};
+/// use idpkit::authz::authzen::{parse_search_response, Resource};
 /// let resp = http::Response::builder().header("content-type", "application/json")
 ///     .body(br#"{"results":[{"type":"doc","id":"1"}]}"#.to_vec()).unwrap();
 /// let r = parse_search_response::<Resource>(resp, SystemTime::now()).unwrap();
@@ -1665,7 +1665,7 @@ pub fn parse_search_response<T: DeserializeOwned>(
 /// [`ErrorKind::Config`] for an empty token or one that cannot be a header value.
 ///
 /// ```
-/// use idpkit::authzen::*;
+/// use idpkit::authz::authzen::*;
 /// let endpoint = url::Url::parse("https://pdp.example/access/v1/evaluation").unwrap();
 /// let r = EvaluationRequest::new(Subject::new("user", "a"), Action::new("read"), Resource::new("doc", "1"));
 /// let mut req = build_evaluation_request(&endpoint, &r, Default::default()).unwrap();
@@ -1726,7 +1726,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let p = idpkit::authzen::RetryPolicy::new(3, Duration::from_millis(50), Duration::from_secs(1));
+    /// let p = idpkit::authz::authzen::RetryPolicy::new(3, Duration::from_millis(50), Duration::from_secs(1));
     /// assert_eq!(p.max_retries, 3);
     /// ```
     pub fn new(max_retries: u32, base_delay: Duration, max_delay: Duration) -> Self {
@@ -1741,7 +1741,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use idpkit::{Error, ErrorKind};
-    /// assert_eq!(idpkit::authzen::RetryPolicy::none().delay(0, &Error::from(ErrorKind::Timeout)), None);
+    /// assert_eq!(idpkit::authz::authzen::RetryPolicy::none().delay(0, &Error::from(ErrorKind::Timeout)), None);
     /// ```
     pub fn none() -> Self {
         RetryPolicy {

@@ -26,7 +26,7 @@ const SMALL_ACTIONS: usize = 8;
 /// anything, as in the reference; use [`ScopeSet::try_from_scopes`] to reject them instead.
 ///
 /// ```
-/// use idpkit::scope::ScopeSet;
+/// use idpkit::authz::scope::ScopeSet;
 ///
 /// let set: ScopeSet = ["users:read", "projects:**", "*:list", "owner"].into_iter().collect();
 /// assert!(set.has_access("read", "users"));
@@ -215,7 +215,7 @@ impl ScopeSet {
     /// An empty set, which grants nothing.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set = ScopeSet::new();
     /// assert!(set.is_empty());
@@ -232,7 +232,7 @@ impl ScopeSet {
     /// collect into a `ScopeSet` (lenient, like the reference) when a list mixes both.
     ///
     /// ```
-    /// use idpkit::scope::{ScopeError, ScopeSet};
+    /// use idpkit::authz::scope::{ScopeError, ScopeSet};
     ///
     /// let set = ScopeSet::try_from_scopes(["users:read", "projects:**"]).unwrap();
     /// assert!(set.has_access("read", "users"));
@@ -275,7 +275,7 @@ impl ScopeSet {
     /// whitespace is **not** a separator (as in the reference).
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set = ScopeSet::from_space_separated("a:read  b:**");
     /// assert_eq!(set.len(), 2);
@@ -296,7 +296,7 @@ impl ScopeSet {
     /// without allocating and without scanning the scopes.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set: ScopeSet = ["users:**", "mcp:server1:read"].into_iter().collect();
     /// assert!(set.has_access("write", "users.verifiers"));
@@ -312,7 +312,7 @@ impl ScopeSet {
     /// unparseable strings) and duplicates.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set: ScopeSet = ["users:read", "users:read", "owner"].into_iter().collect();
     /// assert_eq!(set.len(), 3);
@@ -324,7 +324,7 @@ impl ScopeSet {
     /// Whether the set holds no scope string at all.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// assert!(ScopeSet::new().is_empty());
     /// assert!(!ScopeSet::from_space_separated("owner").is_empty());
@@ -336,7 +336,7 @@ impl ScopeSet {
     /// The scope strings, as given (order and duplicates kept).
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set: ScopeSet = ["b:read", "owner", "a:read"].into_iter().collect();
     /// assert_eq!(set.iter().collect::<Vec<_>>(), ["b:read", "owner", "a:read"]);
@@ -349,7 +349,7 @@ impl ScopeSet {
     /// scopes such as `owner`; it is not an access check). Linear in the number of scopes.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let set: ScopeSet = ["*:**", "owner"].into_iter().collect();
     /// assert!(set.contains("owner"));
@@ -414,7 +414,7 @@ impl fmt::Display for ScopeSet {
 /// One string rejected by [`ScopeSet::try_from_scopes`].
 ///
 /// ```
-/// use idpkit::scope::{ScopeError, ScopeSet};
+/// use idpkit::authz::scope::{ScopeError, ScopeSet};
 ///
 /// let err = ScopeSet::try_from_scopes(["a:read", ":read"]).unwrap_err();
 /// let first = &err.invalid()[0];
@@ -437,7 +437,7 @@ pub struct InvalidScope {
 /// `resource:action` scope, in input order (never empty).
 ///
 /// ```
-/// use idpkit::scope::ScopeSet;
+/// use idpkit::authz::scope::ScopeSet;
 ///
 /// let err = ScopeSet::try_from_scopes(["owner", "a:read", ""]).unwrap_err();
 /// assert_eq!(err.invalid().len(), 2);
@@ -456,7 +456,7 @@ impl InvalidScopes {
     /// The rejected strings with their indices and reasons, in input order.
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let err = ScopeSet::try_from_scopes(["x"]).unwrap_err();
     /// assert_eq!(err.invalid()[0].index, 0);
@@ -468,7 +468,7 @@ impl InvalidScopes {
     /// Iterates over the rejected strings, as [`invalid`](Self::invalid).
     ///
     /// ```
-    /// use idpkit::scope::ScopeSet;
+    /// use idpkit::authz::scope::ScopeSet;
     ///
     /// let err = ScopeSet::try_from_scopes(["a", "b:c", "d"]).unwrap_err();
     /// assert_eq!(err.iter().map(|e| e.index).collect::<Vec<_>>(), [0, 2]);

@@ -55,7 +55,7 @@ impl KeyKind {
 /// One usable signature key of a [`Jwks`].
 ///
 /// ```
-/// let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519",
+/// let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519",
 ///     "kid":"k1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
 /// let key = jwks.find(Some("k1"), jsonwebtoken::Algorithm::EdDSA).unwrap();
 /// assert_eq!(key.kid(), Some("k1"));
@@ -74,7 +74,7 @@ impl JwksKey {
     /// The key's `kid`, if it has one.
     ///
     /// ```
-    /// # let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// # let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// let key = jwks.find(None, jsonwebtoken::Algorithm::EdDSA).unwrap();
     /// assert_eq!(key.kid(), None);
     /// ```
@@ -85,7 +85,7 @@ impl JwksKey {
     /// The algorithm family of the key (`kty`): RSA, EC or Ed (OKP).
     ///
     /// ```
-    /// # let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// # let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// let key = jwks.keys().next().unwrap();
     /// assert_eq!(key.family(), jsonwebtoken::AlgorithmFamily::Ed);
     /// ```
@@ -96,7 +96,7 @@ impl JwksKey {
     /// The key's `alg`, if the set names one: the key is then used for that algorithm only.
     ///
     /// ```
-    /// # let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// # let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// let key = jwks.keys().next().unwrap();
     /// assert_eq!(key.alg(), Some(jsonwebtoken::Algorithm::EdDSA));
     /// ```
@@ -109,7 +109,7 @@ impl JwksKey {
     ///
     /// ```
     /// use jsonwebtoken::Algorithm;
-    /// # let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// # let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// let key = jwks.keys().next().unwrap();
     /// assert!(key.supports(Algorithm::EdDSA));
     /// assert!(!key.supports(Algorithm::RS256));
@@ -121,7 +121,7 @@ impl JwksKey {
     /// The verification key, built once when the set was parsed.
     ///
     /// ```
-    /// # let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// # let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// let key = jwks.keys().next().unwrap();
     /// assert_eq!(key.decoding_key().family(), jsonwebtoken::AlgorithmFamily::Ed);
     /// ```
@@ -140,7 +140,7 @@ impl JwksKey {
 /// provider's set.
 ///
 /// ```
-/// use idpkit::jwks::Jwks;
+/// use idpkit::oidc::Jwks;
 /// let jwks = Jwks::from_json(br#"{"keys":[
 ///     {"kty":"OKP","crv":"Ed25519","kid":"sig-1","use":"sig","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
 ///     {"kty":"oct","kid":"shared","k":"c2VjcmV0"}
@@ -185,7 +185,7 @@ impl Jwks {
     /// usable key parses to an empty [`Jwks`].
     ///
     /// ```
-    /// use idpkit::jwks::Jwks;
+    /// use idpkit::oidc::Jwks;
     /// assert!(Jwks::from_json(br#"{"keys":[]}"#).unwrap().is_empty());
     /// assert!(Jwks::from_json(br#"[]"#).is_err());
     /// assert!(Jwks::from_json(br#"{"keys":{}}"#).is_err());
@@ -209,7 +209,7 @@ impl Jwks {
     /// The number of usable keys.
     ///
     /// ```
-    /// assert_eq!(idpkit::jwks::Jwks::default().len(), 0);
+    /// assert_eq!(idpkit::oidc::Jwks::default().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -218,7 +218,7 @@ impl Jwks {
     /// Whether no key is usable.
     ///
     /// ```
-    /// assert!(idpkit::jwks::Jwks::default().is_empty());
+    /// assert!(idpkit::oidc::Jwks::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
@@ -227,7 +227,7 @@ impl Jwks {
     /// The `kid`s of the usable keys (keys without one are not listed).
     ///
     /// ```
-    /// let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// assert_eq!(jwks.kids().collect::<Vec<_>>(), ["a"]);
     /// ```
     pub fn kids(&self) -> impl Iterator<Item = &str> + '_ {
@@ -237,7 +237,7 @@ impl Jwks {
     /// The usable keys, in the order of the set.
     ///
     /// ```
-    /// assert_eq!(idpkit::jwks::Jwks::default().keys().count(), 0);
+    /// assert_eq!(idpkit::oidc::Jwks::default().keys().count(), 0);
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = &JwksKey> + '_ {
         self.keys.iter()
@@ -251,7 +251,7 @@ impl Jwks {
     ///
     /// ```
     /// use jsonwebtoken::Algorithm;
-    /// let jwks = idpkit::jwks::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
+    /// let jwks = idpkit::oidc::Jwks::from_json(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#).unwrap();
     /// assert!(jwks.find(Some("a"), Algorithm::EdDSA).is_some());
     /// assert!(jwks.find(None, Algorithm::EdDSA).is_some());
     /// assert!(jwks.find(Some("b"), Algorithm::EdDSA).is_none());
@@ -399,7 +399,7 @@ pub fn build_jwks_request(jwks_uri: &url::Url, limits: RequestLimits) -> Result<
 ///     .header("content-type", "application/jwk-set+json")
 ///     .body(br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#.to_vec())
 ///     .unwrap();
-/// let jwks = idpkit::jwks::parse_jwks_response(resp, SystemTime::now()).unwrap();
+/// let jwks = idpkit::oidc::parse_jwks_response(resp, SystemTime::now()).unwrap();
 /// assert_eq!(jwks.len(), 1);
 /// ```
 pub fn parse_jwks_response(response: HttpResponse, now: SystemTime) -> Result<Jwks> {
@@ -410,7 +410,7 @@ pub fn parse_jwks_response(response: HttpResponse, now: SystemTime) -> Result<Jw
 /// The default floor between two JWKS fetches: 30 seconds.
 ///
 /// ```
-/// assert_eq!(idpkit::jwks::DEFAULT_MIN_REFETCH_INTERVAL.as_secs(), 30);
+/// assert_eq!(idpkit::oidc::DEFAULT_MIN_REFETCH_INTERVAL.as_secs(), 30);
 /// ```
 pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -434,7 +434,7 @@ pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use idpkit::jwks::{Jwks, JwksCache};
+/// use idpkit::oidc::{Jwks, JwksCache};
 ///
 /// let cache = JwksCache::new(Duration::from_secs(30));
 /// let t0 = Instant::now();
@@ -471,7 +471,7 @@ impl JwksCache {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let cache = idpkit::jwks::JwksCache::new(Duration::from_secs(60));
+    /// let cache = idpkit::oidc::JwksCache::new(Duration::from_secs(60));
     /// assert_eq!(cache.min_refetch_interval(), Duration::from_secs(60));
     /// ```
     pub fn new(min_refetch_interval: Duration) -> Self {
@@ -484,8 +484,8 @@ impl JwksCache {
     /// The floor between two fetches.
     ///
     /// ```
-    /// let cache = idpkit::jwks::JwksCache::default();
-    /// assert_eq!(cache.min_refetch_interval(), idpkit::jwks::DEFAULT_MIN_REFETCH_INTERVAL);
+    /// let cache = idpkit::oidc::JwksCache::default();
+    /// assert_eq!(cache.min_refetch_interval(), idpkit::oidc::DEFAULT_MIN_REFETCH_INTERVAL);
     /// ```
     pub fn min_refetch_interval(&self) -> Duration {
         self.min_refetch_interval
@@ -494,7 +494,7 @@ impl JwksCache {
     /// The current set, if one was stored.
     ///
     /// ```
-    /// assert!(idpkit::jwks::JwksCache::default().current().is_none());
+    /// assert!(idpkit::oidc::JwksCache::default().current().is_none());
     /// ```
     pub fn current(&self) -> Option<Arc<Jwks>> {
         self.read().jwks.clone()
@@ -503,8 +503,8 @@ impl JwksCache {
     /// Stores a freshly fetched set and returns it as now shared.
     ///
     /// ```
-    /// let cache = idpkit::jwks::JwksCache::default();
-    /// let jwks = cache.store(idpkit::jwks::Jwks::default());
+    /// let cache = idpkit::oidc::JwksCache::default();
+    /// let jwks = cache.store(idpkit::oidc::Jwks::default());
     /// assert!(std::sync::Arc::ptr_eq(&jwks, &cache.current().unwrap()));
     /// ```
     pub fn store(&self, jwks: Jwks) -> Arc<Jwks> {
@@ -519,7 +519,7 @@ impl JwksCache {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let cache = idpkit::jwks::JwksCache::new(Duration::from_secs(30));
+    /// let cache = idpkit::oidc::JwksCache::new(Duration::from_secs(30));
     /// let t0 = Instant::now();
     /// assert!(cache.may_refetch(t0));
     /// assert!(cache.try_claim_refetch(t0));
@@ -535,7 +535,7 @@ impl JwksCache {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let cache = idpkit::jwks::JwksCache::new(Duration::from_secs(30));
+    /// let cache = idpkit::oidc::JwksCache::new(Duration::from_secs(30));
     /// let t0 = Instant::now();
     /// assert!(cache.try_claim_refetch(t0));
     /// assert!(!cache.try_claim_refetch(t0 + Duration::from_secs(1)));

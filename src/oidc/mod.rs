@@ -1,0 +1,38 @@
+//! OpenID Connect relying party: the pure halves of every exchange with the provider.
+//!
+//! Each file is one concern, each call *prepare → send → parse* with only the middle step in the
+//! clients of [`blocking`](crate::blocking) and [`asynch`](crate::asynch):
+//!
+//! | file | what |
+//! |---|---|
+//! | `discovery` | the provider's metadata ([`ProviderMetadata`], [`Issuer`]) |
+//! | `authorize` | the authorization request and the callback ([`AuthorizationRequest`], [`CallbackParams`]) |
+//! | `pkce` | PKCE S256 (RFC 7636) |
+//! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
+//! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
+//! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
+//! | `principal` | who signed in ([`Principal`]) and the options of a session |
+//! | `config` | the client's settings, validated once |
+//!
+//! Everything is re-exported here: `idpkit::oidc::TokenSet`, `idpkit::oidc::build_token_request`.
+
+mod authorize;
+mod config;
+mod discovery;
+mod endpoints;
+mod id_token;
+mod jwks;
+pub mod pkce;
+mod principal;
+mod token;
+
+pub use authorize::*;
+#[allow(unused_imports)]
+pub(crate) use config::*;
+pub use discovery::*;
+pub use endpoints::*;
+pub use id_token::*;
+pub use jwks::*;
+pub use principal::*;
+pub use token::*;
