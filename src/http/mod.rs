@@ -6,6 +6,7 @@
 //! (the [`HttpClient`](crate::asynch::HttpClient) trait of each mode) turns an [`HttpRequest`]
 //! into an [`HttpResponse`], honouring the [`RequestLimits`] found in the request's extensions.
 
+mod challenge;
 #[cfg(feature = "async")]
 mod reqwest;
 #[cfg(feature = "blocking")]
@@ -15,12 +16,14 @@ mod ureq;
 pub use self::reqwest::ReqwestHttp;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
+pub(crate) use challenge::bearer_challenge_error;
 
 use std::time::{Duration, SystemTime};
 
 use http::Method;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::error::{BODY_EXCERPT_LEN, Error, ErrorKind, OAuthError, OAuthErrorCode, Result};
 
@@ -401,6 +404,58 @@ pub(crate) fn enforce_body_limit(
         .into());
     }
     Ok(response)
+}
+
+/// A header value marked sensitive; the error never quotes it.
+pub(crate) fn sensitive_header(value: &str) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| Error::config("a credential has characters not allowed in an HTTP header"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Appends `params` to `url`'s query, refusing a fragment in `url` (RFC 6749 §3.1) and any
+/// parameter that would appear twice, counting the query already there (RFC 6749 §3.1), except
+/// `resource` (RFC 8707). `what` names the endpoint for the error.
+pub(crate) fn append_query(url: &mut url::Url, what: &str, params: &[(&str, &str)]) -> Result<()> {
+    if url.fragment().is_some() {
+        return Err(Error::config(format!("{what} must not have a fragment")));
+    }
+    let existing: Vec<String> = url
+        .query_pairs()
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    for (i, (name, _)) in params.iter().enumerate() {
+        let repeated =
+            existing.iter().any(|e| e == name) || params[..i].iter().any(|(n, _)| n == name);
+        if repeated && *name != "resource" {
+            return Err(Error::config(format!(
+                "the request to {what} would contain the parameter {name:?} twice"
+            )));
+        }
+    }
+    if !params.is_empty() {
+        url.query_pairs_mut().extend_pairs(params);
+    }
+    Ok(())
+}
+
+/// A string member of a JSON object: `None` when absent, `null` or empty; an error naming the
+/// member (never its value) when it is not a string.
+pub(crate) fn string_member(
+    object: &Map<String, Value>,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<Option<String>> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::malformed(
+            expected,
+            format!("`{name}` is not a string"),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,8 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, ErrorKind, OAuthError, OAuthErrorCode, Result};
-use crate::http::require_secure_url;
+use crate::http::{append_query, require_secure_url};
+use crate::oidc::Grant;
 use crate::oidc::pkce;
 use crate::secret::CodeVerifier;
 
@@ -124,6 +125,29 @@ pub struct AuthorizationRequest {
     /// (OIDC Core §3.1.3.7 item 13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
+}
+
+impl AuthorizationRequest {
+    /// The authorization code grant for a callback's `code`, with this request's redirect URI
+    /// and code verifier: what [`build_token_request`](crate::oidc::build_token_request) sends.
+    ///
+    /// ```
+    /// use idpkit::oidc::{build_authorization_request, AuthorizationOptions, Grant};
+    /// let request = build_authorization_request(
+    ///     "https://op.example/authorize", "app", "https://app.example/cb", &[],
+    ///     &AuthorizationOptions::default(),
+    /// )?;
+    /// let grant = request.grant("the-code");
+    /// assert!(matches!(grant, Grant::AuthorizationCode { redirect_uri: "https://app.example/cb", .. }));
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn grant<'a>(&'a self, code: &'a str) -> Grant<'a> {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri: &self.redirect_uri,
+            code_verifier: &self.code_verifier,
+        }
+    }
 }
 
 /// Builds an authorization request for the authorization code flow with PKCE.
@@ -222,32 +246,6 @@ pub fn build_authorization_request(
         redirect_uri: redirect_uri.to_owned(),
         max_age,
     })
-}
-
-/// Appends `params` to `url`'s query, refusing a fragment in `url` (RFC 6749 §3.1) and any
-/// parameter that would appear twice, counting the query already there (RFC 6749 §3.1), except
-/// `resource` (RFC 8707). `what` names the endpoint for the error.
-pub(crate) fn append_query(url: &mut url::Url, what: &str, params: &[(&str, &str)]) -> Result<()> {
-    if url.fragment().is_some() {
-        return Err(Error::config(format!("{what} must not have a fragment")));
-    }
-    let existing: Vec<String> = url
-        .query_pairs()
-        .map(|(name, _)| name.into_owned())
-        .collect();
-    for (i, (name, _)) in params.iter().enumerate() {
-        let repeated =
-            existing.iter().any(|e| e == name) || params[..i].iter().any(|(n, _)| n == name);
-        if repeated && *name != "resource" {
-            return Err(Error::config(format!(
-                "the request to {what} would contain the parameter {name:?} twice"
-            )));
-        }
-    }
-    if !params.is_empty() {
-        url.query_pairs_mut().extend_pairs(params);
-    }
-    Ok(())
 }
 
 /// A redirect URI must be absolute without fragment (RFC 6749 §3.1.2) and `https`, `http` on

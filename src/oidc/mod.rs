@@ -18,21 +18,31 @@
 //! Everything is re-exported here: `idpkit::oidc::TokenSet`, `idpkit::oidc::build_token_request`.
 
 mod authorize;
+mod client_auth;
 mod config;
 mod discovery;
-mod endpoints;
+#[cfg(test)]
+mod endpoint_tests;
 mod id_token;
+mod introspection;
 mod jwks;
+mod logout;
 pub mod pkce;
 mod principal;
+mod revocation;
 mod token;
+mod userinfo;
 
 pub use authorize::*;
+pub use client_auth::*;
 #[allow(unused_imports)]
 pub(crate) use config::*;
 pub use discovery::*;
-pub use endpoints::*;
 pub use id_token::*;
+pub use introspection::*;
 pub use jwks::*;
+pub use logout::*;
 pub use principal::*;
+pub use revocation::*;
 pub use token::*;
+pub use userinfo::*;
