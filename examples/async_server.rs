@@ -20,10 +20,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use idpkit::asynch::{AgentSession, IdpClient};
-use idpkit::oidc::AgentOptions;
+use idpkit::asynch::{IdpClient, Session};
 use idpkit::oidc::AuthorizationRequest;
 use idpkit::oidc::LogoutOptions;
+use idpkit::oidc::SessionOptions;
 
 #[derive(Clone)]
 struct App {
@@ -31,7 +31,7 @@ struct App {
     /// Sign-ins under way, by `state`.
     pending: Arc<Mutex<HashMap<String, AuthorizationRequest>>>,
     /// Signed-in sessions, by session id (the `sid` cookie).
-    sessions: Arc<Mutex<HashMap<String, AgentSession>>>,
+    sessions: Arc<Mutex<HashMap<String, Session>>>,
 }
 
 #[tokio::main]
@@ -95,7 +95,7 @@ async fn callback(
         .client
         .handle_callback(uri.query().unwrap_or_default(), &request)
         .await?;
-    let options = AgentOptions::new().on_refresh(|_tokens| {
+    let options = SessionOptions::new().on_refresh(|_tokens| {
         // A real application stores the new token set here.
     });
     let session = app
@@ -108,7 +108,7 @@ async fn callback(
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/me")).into_response())
 }
 
-fn session_of(app: &App, headers: &HeaderMap) -> Option<AgentSession> {
+fn session_of(app: &App, headers: &HeaderMap) -> Option<Session> {
     let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
     let sid = cookies
         .split(';')
@@ -121,7 +121,7 @@ async fn me(State(app): State<App>, headers: HeaderMap) -> Result<Response, Fail
         StatusCode::UNAUTHORIZED,
         "not signed in: /login".into(),
     ))?;
-    let agent = session.agent().await?; // refreshed first when about to expire
+    let agent = session.principal().await?; // refreshed first when about to expire
     let orgs: Vec<_> = agent
         .organizations()
         .iter()
@@ -146,7 +146,7 @@ async fn me(State(app): State<App>, headers: HeaderMap) -> Result<Response, Fail
 async fn logout(State(app): State<App>, headers: HeaderMap) -> Result<Response, Failure> {
     let session = session_of(&app, &headers)
         .ok_or(Failure(StatusCode::UNAUTHORIZED, "not signed in".into()))?;
-    let agent = session.agent_with(false).await?;
+    let agent = session.current().await?;
     let url = app.client.create_logout_url(LogoutOptions {
         id_token_hint: agent.tokens().id_token.clone(),
         ..Default::default()

@@ -8,8 +8,8 @@
 //! Run: `cargo run --example demo --features blocking,async`
 
 use idpkit::oidc::AuthorizationOptions;
-use idpkit::oidc::{AgentOptions, AuthenticatedAgent};
-use idpkit::oidc::{LogoutOptions, TokenTypeHint};
+use idpkit::oidc::{ClientCredentialsRequest, LogoutOptions};
+use idpkit::oidc::{Principal, SessionOptions};
 
 #[path = "../tests/support/browser.rs"]
 mod browser;
@@ -102,7 +102,7 @@ fn main() -> Res<()> {
             .redirect_uri(REDIRECT)
             .discover(),
     )?;
-    let options = AgentOptions::new().on_refresh(|t| {
+    let options = SessionOptions::new().on_refresh(|t| {
         println!(
             "   on_refresh: new tokens to store (refresh token rotated: {})",
             t.refresh_token.is_some()
@@ -113,7 +113,7 @@ fn main() -> Res<()> {
         // Ten concurrent callers share one refresh request.
         let calls = (0..10).map(|_| {
             let s = session.clone();
-            tokio::spawn(async move { s.agent().await })
+            tokio::spawn(async move { s.principal().await })
         });
         let mut last = None;
         for call in calls {
@@ -135,7 +135,10 @@ fn main() -> Res<()> {
     let service_client = idpkit::IdpClientSync::builder(&provider.issuer, "service")
         .client_secret(provider.client_secret("service").ok_or("no secret")?)
         .discover()?;
-    let service = service_client.client_credentials(&["projects:read", "users:read"])?;
+    let service = service_client.client_credentials(&ClientCredentialsRequest::new([
+        "projects:read",
+        "users:read",
+    ]))?;
     println!(
         "   {} ({:?}): read projects {}, write projects {}",
         service.id(),
@@ -145,10 +148,10 @@ fn main() -> Res<()> {
     );
 
     println!("8. Revocation, then introspection:");
-    let token = refreshed.access_token().expose_secret();
-    let before = client.introspect(token, Some(TokenTypeHint::AccessToken))?;
-    client.revoke_token(token, Some(TokenTypeHint::AccessToken))?;
-    let after = client.introspect(token, Some(TokenTypeHint::AccessToken))?;
+    let token = refreshed.access_token();
+    let before = client.introspect(token)?;
+    client.revoke_token(token)?;
+    let after = client.introspect(token)?;
     println!("   active before {}, after {}", before.active, after.active);
 
     println!("9. Logout URL (RP-initiated logout), accepted by the provider:");
@@ -169,7 +172,7 @@ fn main() -> Res<()> {
     Ok(())
 }
 
-fn print_identity(agent: &AuthenticatedAgent) {
+fn print_identity(agent: &Principal) {
     println!(
         "   signed in: {} ({:?}), email {} (verified: {})",
         agent.id(),

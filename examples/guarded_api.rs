@@ -12,7 +12,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::{Extension, Router};
 use idpkit::authz::authzen::Resource;
-use idpkit::guard::{Guard, IntrospectionVerifier, Principal, enforce};
+use idpkit::guard::{Caller, Guard, IntrospectionVerifier, enforce};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route(
             "/documents/{id}",
-            get(|Extension(who): Extension<Principal>| async move {
+            get(|Extension(who): Extension<Caller>| async move {
                 format!("a document, for {}", who.subject)
             })
             .route_layer(from_fn_with_state(

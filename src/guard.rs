@@ -12,8 +12,8 @@
 //! | the PDP denies | 403 |
 //! | the provider or the PDP cannot be reached or answers garbage | 503 |
 //!
-//! On success the verified [`Principal`] is put in the request's extensions, so handlers can
-//! take `Extension<Principal>`.
+//! On success the verified [`Caller`] is put in the request's extensions, so handlers can
+//! take `Extension<Caller>`.
 //!
 //! ```no_run
 //! # async fn run() -> idpkit::Result<()> {
@@ -53,11 +53,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Who a verified token speaks for.
 ///
 /// ```
-/// let p = idpkit::guard::Principal { subject: "usr_alice".into(), scope: None, claims: Default::default() };
+/// let p = idpkit::guard::Caller { subject: "usr_alice".into(), scope: None, claims: Default::default() };
 /// assert_eq!(p.subject, "usr_alice");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
+pub struct Caller {
     /// The subject (`sub`).
     pub subject: String,
     /// The token's scope, if known.
@@ -66,20 +66,20 @@ pub struct Principal {
     pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Turns a bearer token into a [`Principal`], or refuses it.
+/// Turns a bearer token into a [`Caller`], or refuses it.
 ///
 /// Return [`ErrorKind::TokenValidation`] (or an OAuth `invalid_token`) for a token that is not
 /// valid: the guard answers 401. Any other error (the provider unreachable, …) answers 503.
 ///
 /// ```
-/// use idpkit::guard::{BoxFuture, Principal, TokenVerifier};
+/// use idpkit::guard::{BoxFuture, Caller, TokenVerifier};
 /// /// Accepts one fixed token (for tests).
 /// struct Fixed;
 /// impl TokenVerifier for Fixed {
-///     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, idpkit::Result<Principal>> {
+///     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, idpkit::Result<Caller>> {
 ///         Box::pin(async move {
 ///             if token == "let-me-in" {
-///                 Ok(Principal { subject: "usr_test".into(), scope: None, claims: Default::default() })
+///                 Ok(Caller { subject: "usr_test".into(), scope: None, claims: Default::default() })
 ///             } else {
 ///                 Err(idpkit::TokenValidationError::InvalidSignature.into())
 ///             }
@@ -89,7 +89,7 @@ pub struct Principal {
 /// ```
 pub trait TokenVerifier: Send + Sync + 'static {
     /// Verifies `token`.
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Principal>>;
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Caller>>;
 }
 
 /// Verifies tokens with the provider's introspection endpoint (RFC 7662), authenticated as the
@@ -123,11 +123,11 @@ impl<H> IntrospectionVerifier<H> {
 }
 
 impl<H: crate::asynch::HttpClient + 'static> TokenVerifier for IntrospectionVerifier<H> {
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Principal>> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Caller>> {
         Box::pin(async move {
             let info = self
                 .client
-                .introspect(token, Some(crate::oidc::TokenTypeHint::AccessToken))
+                .introspect(&crate::AccessToken::new(token))
                 .await?;
             if !info.active {
                 return Err(invalid_token("the token is not active"));
@@ -141,7 +141,7 @@ impl<H: crate::asynch::HttpClient + 'static> TokenVerifier for IntrospectionVeri
             if let Some(client_id) = &info.client_id {
                 claims.insert("client_id".into(), client_id.clone().into());
             }
-            Ok(Principal {
+            Ok(Caller {
                 subject,
                 scope: info.scope.clone(),
                 claims,
@@ -183,7 +183,7 @@ impl<H: crate::asynch::HttpClient + 'static> Authorizer for crate::asynch::PdpCl
     }
 }
 
-type SubjectFn = dyn Fn(&Principal) -> Subject + Send + Sync;
+type SubjectFn = dyn Fn(&Caller) -> Subject + Send + Sync;
 type ResourceFn =
     dyn Fn(&Parts, &str, Option<&str>) -> BoxFuture<'static, Result<Resource>> + Send + Sync;
 
@@ -231,7 +231,7 @@ impl Guard {
                 pdp: Box::new(pdp),
                 realm: "idpkit".into(),
                 id_param: None,
-                subject: Box::new(|p: &Principal| Subject::new("user", &p.subject)),
+                subject: Box::new(|p: &Caller| Subject::new("user", &p.subject)),
                 resource: None,
             }),
         }
@@ -291,10 +291,7 @@ impl Guard {
     /// let guard = guard.subject_resolver(|p| Subject::new("employee", &p.subject));
     /// # }
     /// ```
-    pub fn subject_resolver(
-        self,
-        f: impl Fn(&Principal) -> Subject + Send + Sync + 'static,
-    ) -> Self {
+    pub fn subject_resolver(self, f: impl Fn(&Caller) -> Subject + Send + Sync + 'static) -> Self {
         self.with(|g| g.subject = Box::new(f))
     }
 

@@ -112,7 +112,7 @@ pub mod blocking {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
-    pub use session::AgentSession;
+    pub use session::Session;
     pub use transport::HttpClient;
 
     /// The pieces the shared code cannot write once: how this mode waits.
@@ -183,7 +183,7 @@ pub mod asynch {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
-    pub use session::AgentSession;
+    pub use session::Session;
     pub use transport::HttpClient;
 
     /// The pieces the shared code cannot write once: how this mode waits.

@@ -11,7 +11,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::{Extension, Router};
 use idpkit::authz::authzen::Resource;
-use idpkit::guard::{Guard, IntrospectionVerifier, Principal, enforce};
+use idpkit::guard::{Caller, Guard, IntrospectionVerifier, enforce};
 
 #[path = "support/browser.rs"]
 mod browser;
@@ -75,7 +75,7 @@ async fn serve(op: &op::TestOp, pdp_url: &str) -> SocketAddr {
         });
     let app = Router::new().route(
         "/documents/{id}",
-        get(|Extension(p): Extension<Principal>| async move { format!("hello {}", p.subject) })
+        get(|Extension(p): Extension<Caller>| async move { format!("hello {}", p.subject) })
             .route_layer(from_fn_with_state(
                 guard.require("document", "read"),
                 enforce,

@@ -24,7 +24,7 @@ mod blocking {
     use std::sync::Arc;
 
     use idpkit::blocking as idp;
-    use idpkit::oidc::AuthenticatedAgent;
+    use idpkit::oidc::Principal;
     use maybe_async::must_be_sync as maybe_async;
 
     use super::{browser, op, provider};
@@ -36,10 +36,7 @@ mod blocking {
     }
 
     /// `n` threads ask the session for its agent at the same time.
-    fn fan_out(
-        session: &idp::AgentSession,
-        n: usize,
-    ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
+    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Arc<Principal>>> {
         super::fan_out::on_threads(n, || session.agent())
     }
 
@@ -53,7 +50,7 @@ mod asynch {
     use std::sync::Arc;
 
     use idpkit::asynch as idp;
-    use idpkit::oidc::AuthenticatedAgent;
+    use idpkit::oidc::Principal;
     use maybe_async::must_be_async as maybe_async;
 
     use super::{browser, op, provider};
@@ -70,10 +67,7 @@ mod asynch {
     }
 
     /// `n` tasks on a multi-threaded runtime ask the session for its agent at the same time.
-    fn fan_out(
-        session: &idp::AgentSession,
-        n: usize,
-    ) -> Vec<idpkit::Result<Arc<AuthenticatedAgent>>> {
+    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Arc<Principal>>> {
         super::fan_out::on_tasks(n, || {
             let session = session.clone();
             async move { session.agent().await }

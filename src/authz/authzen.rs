@@ -1693,7 +1693,7 @@ pub fn set_bearer(request: &mut HttpRequest, token: &str) -> Result<()> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use idpkit::{Error, ErrorKind, authzen::RetryPolicy};
+/// use idpkit::{Error, ErrorKind, authz::authzen::RetryPolicy};
 /// let policy = RetryPolicy::default();
 /// let busy = Error::from(ErrorKind::Status { status: 503, body_excerpt: String::new(), retry_after: None });
 /// assert_eq!(policy.delay(0, &busy), Some(Duration::from_millis(100)));
@@ -1758,7 +1758,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use idpkit::{Error, ErrorKind, authzen::RetryPolicy};
+    /// use idpkit::{Error, ErrorKind, authz::authzen::RetryPolicy};
     /// let p = RetryPolicy::default();
     /// let slow = Error::from(ErrorKind::Status { status: 429, body_excerpt: String::new(), retry_after: Some(Duration::from_secs(60)) });
     /// assert_eq!(p.delay(0, &slow), Some(Duration::from_secs(2))); // capped

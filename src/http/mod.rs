@@ -9,6 +9,9 @@
 mod challenge;
 #[cfg(feature = "async")]
 mod reqwest;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod setters;
+mod trace;
 #[cfg(feature = "blocking")]
 mod ureq;
 
@@ -17,6 +20,17 @@ pub use self::reqwest::ReqwestHttp;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
 pub(crate) use challenge::bearer_challenge_error;
+#[cfg(any(feature = "blocking", feature = "async"))]
+pub(crate) use setters::transport_setters;
+pub use trace::REQUEST_SPAN;
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "async")),
+    allow(unused_imports)
+)]
+pub(crate) use trace::{finish_span, request_span};
+
+// Until the retry policy has its own file here.
+pub use crate::authz::authzen::RetryPolicy;
 
 use std::time::{Duration, SystemTime};
 

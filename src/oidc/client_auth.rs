@@ -52,7 +52,7 @@ impl AuthMethod {
 /// `Debug` never shows the secret.
 ///
 /// ```
-/// use idpkit::{ClientSecret, token::ClientAuth};
+/// use idpkit::{ClientSecret, oidc::ClientAuth};
 /// let auth = ClientAuth::ClientSecretBasic { client_id: "app".into(), secret: ClientSecret::new("hunter2") };
 /// assert!(!format!("{auth:?}").contains("hunter2"));
 /// assert_eq!(auth.client_id(), "app");
@@ -99,7 +99,7 @@ impl ClientAuth {
     /// or a provider that supports neither secret method (such as `private_key_jwt` only).
     ///
     /// ```
-    /// use idpkit::{ClientSecret, token::{AuthMethod, ClientAuth}};
+    /// use idpkit::{ClientSecret, oidc::{AuthMethod, ClientAuth}};
     /// let secret = || Some(ClientSecret::new("s"));
     /// let post_only = ["client_secret_post".to_string(), "private_key_jwt".to_string()];
     /// let auth = ClientAuth::choose("app", secret(), None, &post_only)?;

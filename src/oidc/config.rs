@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 
-use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::RequestLimits;
 use crate::oidc::AuthMethod;
 use crate::oidc::Issuer;
 use crate::secret::ClientSecret;
@@ -23,8 +21,6 @@ pub(crate) struct Settings {
     pub(crate) redirect_uri: Option<String>,
     pub(crate) auth_method: Option<AuthMethod>,
     pub(crate) rp: RelyingPartySettings,
-    pub(crate) limits: RequestLimits,
-    pub(crate) clock: Clock,
 }
 
 /// The relying party's policy knobs, with their defaults.
@@ -34,7 +30,7 @@ pub(crate) struct RelyingPartySettings {
     /// Refresh sessions automatically when their access token is about to expire.
     pub(crate) auto_refresh: bool,
     /// How long before expiry a session refreshes.
-    pub(crate) refresh_buffer: Duration,
+    pub(crate) refresh_before: Duration,
     /// Clock leeway for `exp` / `iat`.
     pub(crate) leeway: Duration,
     /// ID-token algorithms; `None` = from the provider's metadata.
@@ -47,7 +43,7 @@ impl Default for RelyingPartySettings {
     fn default() -> Self {
         RelyingPartySettings {
             auto_refresh: true,
-            refresh_buffer: Duration::from_secs(60),
+            refresh_before: Duration::from_secs(60),
             leeway: Duration::from_secs(30),
             algorithms: None,
             jwks_refetch_interval: Duration::from_secs(30),
@@ -65,24 +61,15 @@ impl Settings {
             redirect_uri: None,
             auth_method: None,
             rp: RelyingPartySettings::default(),
-            limits: RequestLimits::default(),
-            clock: Clock::default(),
         }
     }
 
-    /// Validates everything; the one place configuration errors come from.
-    pub(crate) fn validate(self) -> Result<ClientConfig> {
-        let issuer = Issuer::new(self.issuer)?;
+    /// Validates everything but the transport (which validates itself); the one place the
+    /// relying party's configuration errors come from. Returns the parsed issuer.
+    pub(crate) fn validate(&self) -> Result<Issuer> {
+        let issuer = Issuer::new(self.issuer.clone())?;
         if self.client_id.is_empty() {
             return Err(Error::config("client_id must not be empty"));
-        }
-        if self.limits.timeout == Duration::ZERO {
-            return Err(Error::config("timeout must be greater than zero"));
-        }
-        if self.limits.max_response_bytes == 0 {
-            return Err(Error::config(
-                "max_response_bytes must be greater than zero",
-            ));
         }
         if self
             .client_secret
@@ -119,31 +106,8 @@ impl Settings {
                 "token endpoint auth method `none` given together with a client secret",
             ));
         }
-        Ok(ClientConfig {
-            issuer,
-            client_id: self.client_id,
-            client_secret: self.client_secret,
-            redirect_uri: self.redirect_uri,
-            auth_method: self.auth_method,
-            rp: self.rp,
-            limits: self.limits,
-            clock: self.clock,
-        })
+        Ok(issuer)
     }
-}
-
-/// A client's validated configuration.
-#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
-#[derive(Debug, Clone)]
-pub(crate) struct ClientConfig {
-    pub(crate) issuer: Issuer,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Option<ClientSecret>,
-    pub(crate) redirect_uri: Option<String>,
-    pub(crate) auth_method: Option<AuthMethod>,
-    pub(crate) rp: RelyingPartySettings,
-    pub(crate) limits: RequestLimits,
-    pub(crate) clock: Clock,
 }
 
 #[cfg(test)]
@@ -158,12 +122,6 @@ mod tests {
         s.client_id.clear();
         assert!(s.validate().unwrap_err().to_string().contains("client_id"));
         let mut s = ok();
-        s.limits.timeout = Duration::ZERO;
-        assert!(s.validate().unwrap_err().to_string().contains("timeout"));
-        let mut s = ok();
-        s.limits.max_response_bytes = 0;
-        assert!(s.validate().is_err());
-        let mut s = ok();
         s.client_secret = Some(ClientSecret::new(""));
         assert!(s.validate().is_err());
         let s = Settings::new("http://op.example".into(), "c".into());
@@ -174,7 +132,7 @@ mod tests {
     fn secret_never_in_debug() {
         let mut s = Settings::new("https://op.example".into(), "c".into());
         s.client_secret = Some(ClientSecret::new("hunter2-very-secret"));
-        let cfg = s.clone().validate().unwrap();
-        assert!(!format!("{s:?} {cfg:?}").contains("hunter2"));
+        assert!(s.validate().is_ok());
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

@@ -229,7 +229,7 @@ const METADATA: &str = "OpenID provider metadata (JSON)";
 /// [`ErrorKind::Config`] if the URL cannot form an HTTP request.
 ///
 /// ```
-/// use idpkit::{discovery::build_discovery_request, http::RequestLimits, Issuer};
+/// use idpkit::{http::RequestLimits, oidc::{Issuer, build_discovery_request}};
 /// let req = build_discovery_request(&Issuer::new("https://op.example").unwrap(), RequestLimits::default()).unwrap();
 /// assert_eq!(req.uri(), "https://op.example/.well-known/openid-configuration");
 /// ```
@@ -248,7 +248,7 @@ pub fn build_discovery_request(issuer: &Issuer, limits: RequestLimits) -> Result
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::{discovery::parse_discovery_response, Issuer};
+/// use idpkit::oidc::{Issuer, parse_discovery_response};
 /// let body = br#"{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a","jwks_uri":"https://op.example/j"}"#;
 /// let resp = http::Response::builder().header("content-type", "application/json").body(body.to_vec()).unwrap();
 /// let m = parse_discovery_response(&Issuer::new("https://op.example").unwrap(), resp, SystemTime::now()).unwrap();

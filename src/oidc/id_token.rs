@@ -388,7 +388,7 @@ fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
 /// use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 /// use base64::Engine;
 /// use idpkit::oidc::{verify_id_token, IdTokenChecks};
-/// use idpkit::{jwks::Jwks, TokenValidationError};
+/// use idpkit::{oidc::Jwks, TokenValidationError};
 /// use jsonwebtoken::{Algorithm, EncodingKey, Header};
 ///
 /// // The provider: an Ed25519 key, published in its JWKS, signs an ID token.

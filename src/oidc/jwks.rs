@@ -367,7 +367,7 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 /// loopback), has credentials, or cannot form an HTTP request.
 ///
 /// ```
-/// use idpkit::{http::RequestLimits, jwks::build_jwks_request};
+/// use idpkit::{http::RequestLimits, oidc::build_jwks_request};
 /// let url = url::Url::parse("https://op.example/jwks").unwrap();
 /// let req = build_jwks_request(&url, RequestLimits::default()).unwrap();
 /// assert_eq!(req.method(), "GET");

@@ -10,7 +10,7 @@ use crate::secret::IdToken;
 /// check it. `Debug` redacts the ID token.
 ///
 /// ```
-/// use idpkit::{IdToken, endpoints::LogoutOptions};
+/// use idpkit::{IdToken, oidc::LogoutOptions};
 /// let options = LogoutOptions {
 ///     id_token_hint: Some(IdToken::new("eyJ...")),
 ///     post_logout_redirect_uri: Some("https://app.example/bye".into()),
@@ -45,7 +45,7 @@ pub struct LogoutOptions {
 /// fragment, or when a parameter is already in the endpoint's query.
 ///
 /// ```
-/// use idpkit::{IdToken, endpoints::{build_logout_url, LogoutOptions}};
+/// use idpkit::{IdToken, oidc::{build_logout_url, LogoutOptions}};
 /// let options = LogoutOptions {
 ///     id_token_hint: Some(IdToken::new("eyJ.x.y")),
 ///     post_logout_redirect_uri: Some("https://app.example/bye".into()),

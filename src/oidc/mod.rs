@@ -10,6 +10,7 @@
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
 //! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
 //! | `principal` | who signed in ([`Principal`]) and the options of a session |
@@ -19,6 +20,7 @@
 
 mod authorize;
 mod client_auth;
+mod client_credentials;
 mod config;
 mod discovery;
 #[cfg(test)]
@@ -35,6 +37,7 @@ mod userinfo;
 
 pub use authorize::*;
 pub use client_auth::*;
+pub use client_credentials::*;
 #[allow(unused_imports)]
 pub(crate) use config::*;
 pub use discovery::*;

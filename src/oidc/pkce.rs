@@ -61,7 +61,7 @@ pub fn generate_code_verifier() -> CodeVerifier {
 /// `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))`, without padding.
 ///
 /// ```
-/// use idpkit::{CodeVerifier, pkce::code_challenge_s256};
+/// use idpkit::{CodeVerifier, oidc::pkce::code_challenge_s256};
 /// // RFC 7636 Appendix B.
 /// let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 /// assert_eq!(code_challenge_s256(&v), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");

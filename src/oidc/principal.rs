@@ -2,6 +2,7 @@
 //! do. A plain value, built from a token set and the ID token's verified claims; the access
 //! checks are compiled once ([`AccessProfile`]) when it is built.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
@@ -61,7 +62,7 @@ impl PrincipalType {
 /// the ID token already verified. `Debug` never shows a token.
 ///
 /// ```
-/// use idpkit::oidc::{AuthenticatedAgent, PrincipalType};
+/// use idpkit::oidc::{Principal, PrincipalType};
 /// use idpkit::oidc::TokenSet;
 ///
 /// let tokens: TokenSet = serde_json::from_value(serde_json::json!({
@@ -73,14 +74,19 @@ impl PrincipalType {
 ///     "email_verified": true,
 ///     "organizations": [{"id": "org_acme", "title": "Acme", "scopes": ["owner", "projects:**"], "joined_at": "2024-01-15T10:00:00Z"}]
 /// });
-/// let agent = AuthenticatedAgent::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
+/// let agent = Principal::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
 /// assert_eq!(agent.principal_type(), PrincipalType::User);
 /// assert!(agent.has_access("write", "projects.tasks"));
 /// assert!(agent.is_owner_of("org_acme"));
 /// assert!(!agent.is_admin_of("org_acme"));
 /// ```
+///
+/// Cheap to clone: the state is shared behind an `Arc`, so a session hands out a `Principal`
+/// by value as the client does.
 #[derive(Clone)]
-pub struct AuthenticatedAgent {
+pub struct Principal(Arc<PrincipalInner>);
+
+struct PrincipalInner {
     id: String,
     principal_type: PrincipalType,
     tokens: TokenSet,
@@ -88,7 +94,7 @@ pub struct AuthenticatedAgent {
     access: AccessProfile,
 }
 
-impl AuthenticatedAgent {
+impl Principal {
     /// An agent from a token set and the verified claims of its ID token (or of userinfo).
     /// `sub` is required; `organizations` is read when present; with no organizations, access
     /// checks fall back to the token's `scope`.
@@ -99,9 +105,9 @@ impl AuthenticatedAgent {
     /// or not a string.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// let err = AuthenticatedAgent::from_claims(tokens, serde_json::Map::new()).unwrap_err();
+    /// let err = Principal::from_claims(tokens, serde_json::Map::new()).unwrap_err();
     /// assert!(err.to_string().contains("sub"));
     /// ```
     pub fn from_claims(
@@ -119,23 +125,23 @@ impl AuthenticatedAgent {
             .map(Organization::parse_claim)
             .unwrap_or_default();
         let access = AccessProfile::new(organizations, tokens.scope.as_deref());
-        Ok(AuthenticatedAgent {
+        Ok(Principal(Arc::new(PrincipalInner {
             principal_type: PrincipalType::from_id(&id),
             id,
             tokens,
             claims,
             access,
-        })
+        })))
     }
 
     /// A service agent from a client-credentials token: its id is the client id, its type
     /// [`PrincipalType::Agent`], its access the token's own scopes.
     ///
     /// ```
-    /// # use idpkit::{agent::{AuthenticatedAgent, PrincipalType}, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, PrincipalType, TokenSet};
     /// let tokens: TokenSet = serde_json::from_str(
     ///     r#"{"access_token":"a","token_type":"Bearer","scope":"projects:read"}"#).unwrap();
-    /// let agent = AuthenticatedAgent::for_service("billing", tokens);
+    /// let agent = Principal::for_service("billing", tokens);
     /// assert_eq!(agent.principal_type(), PrincipalType::Agent);
     /// assert!(agent.has_access("read", "projects"));
     /// ```
@@ -143,13 +149,13 @@ impl AuthenticatedAgent {
         let access = AccessProfile::new(Vec::<Organization>::new(), tokens.scope.as_deref());
         let mut claims = serde_json::Map::new();
         claims.insert("sub".into(), client_id.into());
-        AuthenticatedAgent {
+        Principal(Arc::new(PrincipalInner {
             id: client_id.to_owned(),
             principal_type: PrincipalType::Agent,
             tokens,
             claims,
             access,
-        }
+        }))
     }
 
     /// The same agent with new tokens and, when a new ID token came with them, new claims.
@@ -160,61 +166,62 @@ impl AuthenticatedAgent {
         claims: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<Self> {
         match claims {
-            Some(claims) => AuthenticatedAgent::from_claims(tokens, claims),
-            None if self.principal_type == PrincipalType::Agent && self.claims.len() == 1 => {
-                Ok(AuthenticatedAgent::for_service(&self.id, tokens))
+            Some(claims) => Principal::from_claims(tokens, claims),
+            None if self.0.principal_type == PrincipalType::Agent && self.0.claims.len() == 1 => {
+                Ok(Principal::for_service(&self.0.id, tokens))
             }
-            None => AuthenticatedAgent::from_claims(tokens, self.claims.clone()),
+            None => Principal::from_claims(tokens, self.0.claims.clone()),
         }
     }
 
     /// The principal's id (the `sub` claim, or the client id of a service).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// let agent = AuthenticatedAgent::for_service("billing", tokens);
+    /// let agent = Principal::for_service("billing", tokens);
     /// assert_eq!(agent.id(), "billing");
     /// ```
     pub fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     /// The kind of principal.
     ///
     /// ```
-    /// # use idpkit::{agent::{AuthenticatedAgent, PrincipalType}, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, PrincipalType, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// assert_eq!(AuthenticatedAgent::for_service("x", tokens).principal_type(), PrincipalType::Agent);
+    /// assert_eq!(Principal::for_service("x", tokens).principal_type(), PrincipalType::Agent);
     /// ```
     pub fn principal_type(&self) -> PrincipalType {
-        self.principal_type
+        self.0.principal_type
     }
 
     /// The `email` claim.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
     /// let claims = serde_json::json!({"sub": "usr_1", "email": "a@example.com"});
-    /// let agent = AuthenticatedAgent::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
+    /// let agent = Principal::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
     /// assert_eq!(agent.email(), Some("a@example.com"));
     /// ```
     pub fn email(&self) -> Option<&str> {
-        self.claims.get("email").and_then(|v| v.as_str())
+        self.0.claims.get("email").and_then(|v| v.as_str())
     }
 
     /// The `email_verified` claim (false when absent).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
     /// let claims = serde_json::json!({"sub": "usr_1", "email_verified": true});
-    /// let agent = AuthenticatedAgent::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
+    /// let agent = Principal::from_claims(tokens, claims.as_object().unwrap().clone()).unwrap();
     /// assert!(agent.email_verified());
     /// ```
     pub fn email_verified(&self) -> bool {
-        self.claims
+        self.0
+            .claims
             .get("email_verified")
             .and_then(|v| v.as_bool())
             .unwrap_or(false)
@@ -223,63 +230,64 @@ impl AuthenticatedAgent {
     /// The organizations of the `organizations` claim.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// for org in agent.organizations() {
     ///     println!("{}: {:?}", org.id, org.scopes);
     /// }
     /// ```
     pub fn organizations(&self) -> &[Organization] {
-        self.access.organizations()
+        self.0.access.organizations()
     }
 
     /// The compiled access checks.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","scope":"a:read"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(agent.access().token_scopes().contains("a:read"));
     /// ```
     pub fn access(&self) -> &AccessProfile {
-        &self.access
+        &self.0.access
     }
 
     /// The token set (store it to resume the session later).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// let stored = serde_json::to_string(agent.tokens()).unwrap();
     /// ```
     pub fn tokens(&self) -> &TokenSet {
-        &self.tokens
+        &self.0.tokens
     }
 
     /// The access token, for calling APIs.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// let header = format!("Bearer {}", agent.access_token().expose_secret());
     /// ```
     pub fn access_token(&self) -> &AccessToken {
-        &self.tokens.access_token
+        &self.0.tokens.access_token
     }
 
     /// When the access token expires, if the provider said.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":1700000000}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(agent.expires_at().is_some());
     /// ```
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.tokens
+        self.0
+            .tokens
             .expires_at
             .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
     }
@@ -287,112 +295,112 @@ impl AuthenticatedAgent {
     /// How long the access token stays valid from now (zero once expired; `None` if unknown).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":1}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert_eq!(agent.expires_in(), Some(std::time::Duration::ZERO));
     /// ```
     pub fn expires_in(&self) -> Option<Duration> {
-        self.tokens.expires_in(SystemTime::now())
+        self.0.tokens.expires_in(SystemTime::now())
     }
 
     /// Whether the access token expires within `buffer` from now (by the system clock). Unknown
     /// expiry counts as not expired.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_at":1}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(agent.is_expired(std::time::Duration::from_secs(60)));
     /// ```
     pub fn is_expired(&self, buffer: Duration) -> bool {
-        self.tokens.is_expired(SystemTime::now(), buffer)
+        self.0.tokens.is_expired(SystemTime::now(), buffer)
     }
 
     /// Whether `action` on `resource` is allowed: by any organization, or by the token's scopes
     /// when there are no organizations (see [`crate::authz::scope`]).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","scope":"users:read"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(agent.has_access("read", "users"));
     /// assert!(!agent.has_access("write", "users"));
     /// ```
     pub fn has_access(&self, action: &str, resource: &str) -> bool {
-        self.access.has_access(action, resource)
+        self.0.access.has_access(action, resource)
     }
 
     /// Whether organization `org_id` allows `action` on `resource`.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(!agent.has_access_in("org_unknown", "read", "users"));
     /// ```
     pub fn has_access_in(&self, org_id: &str, action: &str, resource: &str) -> bool {
-        self.access.has_access_in(org_id, action, resource)
+        self.0.access.has_access_in(org_id, action, resource)
     }
 
     /// The scopes organization `org_id` grants (empty when not a member).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(agent.get_scopes_for("org_unknown").is_empty());
     /// ```
     pub fn get_scopes_for(&self, org_id: &str) -> &[String] {
-        self.access.get_scopes_for(org_id)
+        self.0.access.get_scopes_for(org_id)
     }
 
     /// Whether the agent owns organization `org_id` (its scopes include `owner`).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(!agent.is_owner_of("org_acme"));
     /// ```
     pub fn is_owner_of(&self, org_id: &str) -> bool {
-        self.access.is_owner_of(org_id)
+        self.0.access.is_owner_of(org_id)
     }
 
     /// Whether the agent administers organization `org_id` (its scopes include `admin`).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(!agent.is_admin_of("org_acme"));
     /// ```
     pub fn is_admin_of(&self, org_id: &str) -> bool {
-        self.access.is_admin_of(org_id)
+        self.0.access.is_admin_of(org_id)
     }
 
     /// Whether the agent belongs to organization `org_id`.
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert!(!agent.is_member_of("org_acme"));
     /// ```
     pub fn is_member_of(&self, org_id: &str) -> bool {
-        self.access.is_member_of(org_id)
+        self.0.access.is_member_of(org_id)
     }
 
     /// All claims (of the ID token, or `sub` alone for a service).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("x", tokens);
+    /// # let agent = Principal::for_service("x", tokens);
     /// assert_eq!(agent.claims()["sub"], "x");
     /// ```
     pub fn claims(&self) -> &serde_json::Map<String, serde_json::Value> {
-        &self.claims
+        &self.0.claims
     }
 
     /// The claims as the application's own type.
@@ -403,16 +411,16 @@ impl AuthenticatedAgent {
     /// not fit `T` (the message says where, without values).
     ///
     /// ```
-    /// # use idpkit::{agent::AuthenticatedAgent, token::TokenSet};
+    /// # use idpkit::oidc::{Principal, TokenSet};
     /// # let tokens: TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// # let agent = AuthenticatedAgent::for_service("svc", tokens);
+    /// # let agent = Principal::for_service("svc", tokens);
     /// #[derive(serde::Deserialize)]
     /// struct Mine { sub: String }
     /// let mine: Mine = agent.claims_as().unwrap();
     /// assert_eq!(mine.sub, "svc");
     /// ```
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(serde_json::Value::Object(self.claims.clone())).map_err(|e| {
+        T::deserialize(serde_json::Value::Object(self.0.claims.clone())).map_err(|e| {
             Error::malformed(
                 "claims of the requested type",
                 crate::http::describe_json_error(&e),
@@ -421,14 +429,14 @@ impl AuthenticatedAgent {
     }
 }
 
-impl std::fmt::Debug for AuthenticatedAgent {
+impl std::fmt::Debug for Principal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthenticatedAgent")
-            .field("id", &self.id)
-            .field("principal_type", &self.principal_type)
+        f.debug_struct("Principal")
+            .field("id", &self.0.id)
+            .field("principal_type", &self.0.principal_type)
             .field("email", &self.email())
             .field("organizations", &self.organizations().len())
-            .field("tokens", &self.tokens)
+            .field("tokens", &self.0.tokens)
             .finish_non_exhaustive()
     }
 }
@@ -439,28 +447,28 @@ type OnRefreshError = std::sync::Arc<dyn Fn(&Error) + Send + Sync>;
 /// Options of a session made by `create_agent`.
 ///
 /// ```
-/// use idpkit::oidc::AgentOptions;
-/// let options = AgentOptions::new()
+/// use idpkit::oidc::SessionOptions;
+/// let options = SessionOptions::new()
 ///     .on_refresh(|tokens| println!("store the new tokens (expire at {:?})", tokens.expires_at))
 ///     .on_refresh_error(|e| eprintln!("refresh failed: {e}"))
 ///     .auto_refresh(true);
 /// ```
 #[derive(Clone, Default)]
 #[must_use]
-pub struct AgentOptions {
+pub struct SessionOptions {
     pub(crate) on_refresh: Option<OnRefresh>,
     pub(crate) on_refresh_error: Option<OnRefreshError>,
     pub(crate) auto_refresh: Option<bool>,
 }
 
-impl AgentOptions {
+impl SessionOptions {
     /// No callbacks; automatic refresh as the client is configured.
     ///
     /// ```
-    /// let options = idpkit::oidc::AgentOptions::new();
+    /// let options = idpkit::oidc::SessionOptions::new();
     /// ```
     pub fn new() -> Self {
-        AgentOptions::default()
+        SessionOptions::default()
     }
 
     /// Called with every new token set, as soon as the provider's answer is parsed and before
@@ -468,7 +476,7 @@ impl AgentOptions {
     /// longer works.
     ///
     /// ```
-    /// let options = idpkit::oidc::AgentOptions::new().on_refresh(|tokens| {
+    /// let options = idpkit::oidc::SessionOptions::new().on_refresh(|tokens| {
     ///     let _json = serde_json::to_string(tokens);
     /// });
     /// ```
@@ -480,7 +488,7 @@ impl AgentOptions {
     /// Called with the error when a refresh fails (the error is also returned).
     ///
     /// ```
-    /// let options = idpkit::oidc::AgentOptions::new().on_refresh_error(|e| eprintln!("{e}"));
+    /// let options = idpkit::oidc::SessionOptions::new().on_refresh_error(|e| eprintln!("{e}"));
     /// ```
     pub fn on_refresh_error(mut self, f: impl Fn(&Error) + Send + Sync + 'static) -> Self {
         self.on_refresh_error = Some(std::sync::Arc::new(f));
@@ -490,7 +498,7 @@ impl AgentOptions {
     /// Refresh automatically (default: the client's setting, on unless configured off).
     ///
     /// ```
-    /// let options = idpkit::oidc::AgentOptions::new().auto_refresh(false);
+    /// let options = idpkit::oidc::SessionOptions::new().auto_refresh(false);
     /// ```
     pub fn auto_refresh(mut self, on: bool) -> Self {
         self.auto_refresh = Some(on);
@@ -498,9 +506,9 @@ impl AgentOptions {
     }
 }
 
-impl std::fmt::Debug for AgentOptions {
+impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentOptions")
+        f.debug_struct("SessionOptions")
             .field("on_refresh", &self.on_refresh.is_some())
             .field("on_refresh_error", &self.on_refresh_error.is_some())
             .field("auto_refresh", &self.auto_refresh)

@@ -33,7 +33,7 @@ use crate::secret::{AccessToken, CodeVerifier, IdToken, RefreshToken};
 /// `Debug` redacts the authorization code.
 ///
 /// ```
-/// use idpkit::{CodeVerifier, token::Grant};
+/// use idpkit::{CodeVerifier, oidc::Grant};
 /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 /// let grant = Grant::AuthorizationCode {
 ///     code: "secret-code",
@@ -259,20 +259,110 @@ impl TokenSet {
             .is_some_and(|at| since_epoch(now).saturating_add(buffer) >= Duration::from_secs(at))
     }
 
-    /// Keeps `previous` as the refresh token when this response has none: a provider that does
-    /// not rotate refresh tokens omits it from the refresh response (RFC 6749 §6), and the old
-    /// one stays valid.
+    /// Completes a refresh response with what `previous` had and the provider did not
+    /// repeat: the refresh token when it was not rotated (RFC 6749 §6: the old one stays
+    /// valid), the ID token (OIDC Core §12.2 makes it optional in a refresh response) and the
+    /// granted scope (absent means unchanged).
     ///
     /// ```
-    /// use idpkit::RefreshToken;
-    /// # let tokens: idpkit::oidc::TokenSet = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer"}"#).unwrap();
-    /// let tokens = tokens.with_previous_refresh_token(Some(RefreshToken::new("old")));
-    /// assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "old");
+    /// use idpkit::{AccessToken, RefreshToken, oidc::TokenSet};
+    /// let previous = TokenSet::new(AccessToken::new("at-1")).with_refresh_token(RefreshToken::new("old"));
+    /// let refreshed = TokenSet::new(AccessToken::new("at-2")).merge_previous(&previous);
+    /// assert_eq!(refreshed.refresh_token.unwrap().expose_secret(), "old");
+    /// assert_eq!(refreshed.access_token.expose_secret(), "at-2");
     /// ```
-    pub fn with_previous_refresh_token(mut self, previous: Option<RefreshToken>) -> Self {
+    pub fn merge_previous(mut self, previous: &TokenSet) -> Self {
         if self.refresh_token.is_none() {
-            self.refresh_token = previous;
+            self.refresh_token = previous.refresh_token.clone();
         }
+        if self.id_token.is_none() {
+            self.id_token = previous.id_token.clone();
+        }
+        if self.scope.is_none() {
+            self.scope = previous.scope.clone();
+        }
+        self
+    }
+
+    /// A `Bearer` token set holding only `access_token`, for tokens obtained elsewhere (a
+    /// store, another library); add the rest with the `with_*` methods.
+    ///
+    /// ```
+    /// use idpkit::{AccessToken, IdToken, oidc::TokenSet};
+    /// let tokens = TokenSet::new(AccessToken::new("at"))
+    ///     .with_expires_at(1_700_000_060)
+    ///     .with_id_token(IdToken::new("eyJ..."))
+    ///     .with_scope("openid email");
+    /// assert_eq!(tokens.token_type, "Bearer");
+    /// assert_eq!(tokens.expires_at, Some(1_700_000_060));
+    /// ```
+    pub fn new(access_token: AccessToken) -> Self {
+        TokenSet {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            expires_at: None,
+            refresh_token: None,
+            id_token: None,
+            scope: None,
+        }
+    }
+
+    /// The same set with this token type (`Bearer` or `DPoP`).
+    ///
+    /// ```
+    /// # use idpkit::{AccessToken, oidc::TokenSet};
+    /// let tokens = TokenSet::new(AccessToken::new("at")).with_token_type("DPoP");
+    /// assert_eq!(tokens.token_type, "DPoP");
+    /// ```
+    pub fn with_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = token_type.into();
+        self
+    }
+
+    /// The same set with this expiry, in seconds since the Unix epoch.
+    ///
+    /// ```
+    /// # use idpkit::{AccessToken, oidc::TokenSet};
+    /// assert_eq!(TokenSet::new(AccessToken::new("at")).with_expires_at(5).expires_at, Some(5));
+    /// ```
+    pub fn with_expires_at(mut self, expires_at: u64) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+
+    /// The same set with this refresh token.
+    ///
+    /// ```
+    /// # use idpkit::{AccessToken, RefreshToken, oidc::TokenSet};
+    /// let tokens = TokenSet::new(AccessToken::new("at")).with_refresh_token(RefreshToken::new("rt"));
+    /// assert!(tokens.refresh_token.is_some());
+    /// ```
+    pub fn with_refresh_token(mut self, refresh_token: RefreshToken) -> Self {
+        self.refresh_token = Some(refresh_token);
+        self
+    }
+
+    /// The same set with this ID token (not validated here).
+    ///
+    /// ```
+    /// # use idpkit::{AccessToken, IdToken, oidc::TokenSet};
+    /// let tokens = TokenSet::new(AccessToken::new("at")).with_id_token(IdToken::new("eyJ..."));
+    /// assert!(tokens.id_token.is_some());
+    /// ```
+    pub fn with_id_token(mut self, id_token: IdToken) -> Self {
+        self.id_token = Some(id_token);
+        self
+    }
+
+    /// The same set with this granted scope (space-separated).
+    ///
+    /// ```
+    /// # use idpkit::{AccessToken, oidc::TokenSet};
+    /// let tokens = TokenSet::new(AccessToken::new("at")).with_scope("a:read");
+    /// assert_eq!(tokens.scope.as_deref(), Some("a:read"));
+    /// ```
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
         self
     }
 }
@@ -394,6 +484,45 @@ impl TokenTypeHint {
             TokenTypeHint::RefreshToken => "refresh_token",
         }
     }
+}
+
+/// A token the provider can revoke or introspect: an [`AccessToken`] or a [`RefreshToken`].
+/// Its type gives the `token_type_hint` the clients send, so callers never pass a raw string.
+///
+/// ```
+/// use idpkit::{AccessToken, RefreshToken, oidc::{OAuthToken, TokenTypeHint}};
+/// assert_eq!(AccessToken::new("at").type_hint(), TokenTypeHint::AccessToken);
+/// assert_eq!(RefreshToken::new("rt").type_hint(), TokenTypeHint::RefreshToken);
+/// ```
+pub trait OAuthToken: sealed::Sealed + Send + Sync {
+    /// The token itself.
+    fn expose_token(&self) -> &str;
+    /// What kind of token it is.
+    fn type_hint(&self) -> TokenTypeHint;
+}
+
+impl OAuthToken for AccessToken {
+    fn expose_token(&self) -> &str {
+        self.expose_secret()
+    }
+    fn type_hint(&self) -> TokenTypeHint {
+        TokenTypeHint::AccessToken
+    }
+}
+
+impl OAuthToken for RefreshToken {
+    fn expose_token(&self) -> &str {
+        self.expose_secret()
+    }
+    fn type_hint(&self) -> TokenTypeHint {
+        TokenTypeHint::RefreshToken
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::AccessToken {}
+    impl Sealed for crate::RefreshToken {}
 }
 
 #[cfg(test)]
@@ -774,18 +903,20 @@ mod tests {
     #[test]
     fn previous_refresh_token_is_kept_unless_rotated() {
         let old = Some(RefreshToken::new("old"));
-        let tokens = stored(r#"{"access_token":"a","token_type":"Bearer"}"#);
-        assert_eq!(
-            tokens
-                .with_previous_refresh_token(old.clone())
-                .refresh_token,
-            old
+        let previous = stored(
+            r#"{"access_token":"p","token_type":"Bearer","refresh_token":"old","id_token":"i","scope":"s"}"#,
         );
-        let rotated = stored(r#"{"access_token":"a","token_type":"Bearer","refresh_token":"new"}"#);
-        let kept = rotated
-            .with_previous_refresh_token(old)
-            .refresh_token
-            .unwrap();
-        assert_eq!(kept.expose_secret(), "new");
+        let tokens = stored(r#"{"access_token":"a","token_type":"Bearer"}"#);
+        let merged = tokens.merge_previous(&previous);
+        assert_eq!(merged.refresh_token, old);
+        assert_eq!(merged.id_token, previous.id_token);
+        assert_eq!(merged.scope.as_deref(), Some("s"));
+        assert_eq!(merged.access_token.expose_secret(), "a");
+        let rotated = stored(
+            r#"{"access_token":"a","token_type":"Bearer","refresh_token":"new","scope":"t"}"#,
+        );
+        let kept = rotated.merge_previous(&previous);
+        assert_eq!(kept.refresh_token.unwrap().expose_secret(), "new");
+        assert_eq!(kept.scope.as_deref(), Some("t"));
     }
 }

@@ -60,7 +60,7 @@ const USERINFO: &str = "a userinfo response (OIDC Core §5.3.2)";
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::{endpoints::parse_userinfo_response, OAuthErrorCode};
+/// use idpkit::{oidc::parse_userinfo_response, OAuthErrorCode};
 /// let ok = http::Response::builder().header("content-type", "application/json")
 ///     .body(br#"{"sub":"u1","email":"u1@example.com"}"#.to_vec()).unwrap();
 /// let claims = parse_userinfo_response(ok, SystemTime::now())?;

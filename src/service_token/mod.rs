@@ -463,7 +463,7 @@ type Map = HashMap<u64, Vec<Entry>, BuildHasherDefault<PrehashedHasher>>;
 /// Cheap to clone (one `Arc`). `Debug` redacts the token.
 ///
 /// ```
-/// use idpkit::{AccessToken, token_cache::CachedToken};
+/// use idpkit::{AccessToken, service_token::CachedToken};
 /// let token = CachedToken::new(AccessToken::new("at-1"), "Bearer", Some(1_700_000_000), Some("read".into()));
 /// assert_eq!(token.access_token().expose_secret(), "at-1");
 /// assert_eq!(token.token_type(), "Bearer");
@@ -487,7 +487,7 @@ impl CachedToken {
     /// reused until [invalidated](TokenCache::invalidate)).
     ///
     /// ```
-    /// use idpkit::{AccessToken, token_cache::CachedToken};
+    /// use idpkit::{AccessToken, service_token::CachedToken};
     /// let token = CachedToken::new(AccessToken::new("at-1"), "Bearer", None, None);
     /// assert_eq!(token.expires_at(), None);
     /// ```
@@ -817,7 +817,7 @@ impl TokenCache {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use idpkit::{AccessToken, token_cache::{CacheKey, CachedToken, Lookup, TokenCache}};
+    /// use idpkit::{AccessToken, service_token::{CacheKey, CachedToken, Lookup, TokenCache}};
     ///
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
@@ -845,7 +845,7 @@ impl TokenCache {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::{AccessToken, token_cache::{CacheKey, CachedToken, Lookup, TokenCache}};
+    /// use idpkit::{AccessToken, service_token::{CacheKey, CachedToken, Lookup, TokenCache}};
     /// let cache = TokenCache::new();
     /// let now = SystemTime::now();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read", "write"]);
@@ -952,7 +952,7 @@ impl TokenCache {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::{AccessToken, token_cache::{CacheKey, CachedToken, Lookup, TokenCache}};
+    /// use idpkit::{AccessToken, service_token::{CacheKey, CachedToken, Lookup, TokenCache}};
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };
@@ -975,7 +975,7 @@ impl TokenCache {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::{AccessToken, token_cache::{CacheKey, CachedToken, Lookup, TokenCache}};
+    /// use idpkit::{AccessToken, service_token::{CacheKey, CachedToken, Lookup, TokenCache}};
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };
@@ -1082,7 +1082,7 @@ impl FetchGuard {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use idpkit::{Error, token_cache::{CacheKey, Lookup, TokenCache}};
+    /// use idpkit::{Error, service_token::{CacheKey, Lookup, TokenCache}};
     /// let cache = TokenCache::new();
     /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
     /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };
@@ -1154,7 +1154,7 @@ impl fmt::Debug for FetchGuard {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use idpkit::{AccessToken, token_cache::{CacheKey, CachedToken, Lookup, TokenCache}};
+/// use idpkit::{AccessToken, service_token::{CacheKey, CachedToken, Lookup, TokenCache}};
 /// let cache = TokenCache::new();
 /// let key = CacheKey::new("https://op.example/token", "svc", &["read"]);
 /// let Lookup::Fetch(guard) = cache.lookup(&key, SystemTime::now()) else { unreachable!() };

@@ -6,17 +6,15 @@ use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::Algorithm;
 
-use super::transport::{HttpClient, call};
-use super::{DefaultHttp, Lock, default_http, maybe_async};
+use super::transport::{HttpClient, Transport, TransportBuilder};
+use super::{DefaultHttp, Lock, maybe_async};
 use crate::ClientSecret;
-use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::RequestLimits;
-use crate::oidc::IdTokenChecks;
-use crate::oidc::JwksCache;
-use crate::oidc::{AuthMethod, ClientAuth};
-use crate::oidc::{ClientConfig, Settings};
-use crate::oidc::{Issuer, ProviderMetadata, build_discovery_request, parse_discovery_response};
+use crate::http::{RequestLimits, RetryPolicy, transport_setters};
+use crate::oidc::{
+    AuthMethod, ClientAuth, IdTokenChecks, Issuer, JwksCache, ProviderMetadata, Settings,
+    build_discovery_request, parse_discovery_response,
+};
 
 /// An OpenID Connect client for one provider and one registered client.
 ///
@@ -41,8 +39,9 @@ pub struct IdpClient<H = DefaultHttp> {
 }
 
 struct Inner<H> {
-    http: H,
-    config: ClientConfig,
+    transport: Transport<H>,
+    issuer: Issuer,
+    settings: Settings,
     metadata: ProviderMetadata,
     auth: ClientAuth,
     checks: IdTokenChecks,
@@ -61,11 +60,11 @@ impl<H> Clone for IdpClient<H> {
 impl<H> fmt::Debug for IdpClient<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdpClient")
-            .field("issuer", &self.inner.config.issuer.as_str())
-            .field("client_id", &self.inner.config.client_id)
-            .field("client_secret", &self.inner.config.client_secret)
+            .field("issuer", &self.inner.issuer.as_str())
+            .field("client_id", &self.inner.settings.client_id)
+            .field("client_secret", &self.inner.settings.client_secret)
             .field("auth", &self.inner.auth)
-            .field("limits", &self.inner.config.limits)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -102,7 +101,7 @@ impl IdpClient<DefaultHttp> {
     pub fn builder(issuer: impl Into<String>, client_id: impl Into<String>) -> IdpClientBuilder {
         IdpClientBuilder {
             settings: Settings::new(issuer.into(), client_id.into()),
-            http: HttpChoice::Default(default_http),
+            transport: TransportBuilder::new(RetryPolicy::none()),
         }
     }
 }
@@ -129,7 +128,7 @@ impl<H> IdpClient<H> {
     /// # }
     /// ```
     pub fn issuer(&self) -> &Issuer {
-        &self.inner.config.issuer
+        &self.inner.issuer
     }
 
     /// The client id.
@@ -141,7 +140,7 @@ impl<H> IdpClient<H> {
     /// # }
     /// ```
     pub fn client_id(&self) -> &str {
-        &self.inner.config.client_id
+        &self.inner.settings.client_id
     }
 
     /// The transport.
@@ -153,16 +152,8 @@ impl<H> IdpClient<H> {
     /// # }
     /// ```
     pub fn http_client(&self) -> &H {
-        &self.inner.http
+        self.inner.transport.http()
     }
-}
-
-/// How the builder will get its transport.
-enum HttpChoice<H> {
-    /// Make the mode's default transport when building.
-    Default(fn() -> Result<H>),
-    /// Use this one.
-    Given(H),
 }
 
 /// Builds an [`IdpClient`]. Setters never fail; every check happens in
@@ -181,15 +172,20 @@ enum HttpChoice<H> {
 #[must_use]
 pub struct IdpClientBuilder<H = DefaultHttp> {
     settings: Settings,
-    http: HttpChoice<H>,
+    transport: TransportBuilder<H>,
 }
 
 impl<H> fmt::Debug for IdpClientBuilder<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdpClientBuilder")
             .field("settings", &self.settings)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
+}
+
+impl<H> IdpClientBuilder<H> {
+    transport_setters!("idpkit::IdpClientSync::builder(\"https://op.example\", \"app\")");
 }
 
 #[maybe_async]
@@ -209,7 +205,7 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     pub fn http_client<H2: HttpClient>(self, http: H2) -> IdpClientBuilder<H2> {
         IdpClientBuilder {
             settings: self.settings,
-            http: HttpChoice::Given(http),
+            transport: self.transport.with_http(http),
         }
     }
 
@@ -268,16 +264,18 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
-    /// How long before the access token expires a session refreshes it (default 60 s).
+    /// How long before the access token expires a session refreshes it (default 60 s; the
+    /// same name as the token cache's
+    /// [`refresh_before`](crate::service_token::TokenCacheBuilder::refresh_before)).
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
     /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
-    ///     .refresh_buffer(std::time::Duration::from_secs(120));
+    ///     .refresh_before(std::time::Duration::from_secs(120));
     /// # }
     /// ```
-    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
-        self.settings.rp.refresh_buffer = buffer;
+    pub fn refresh_before(mut self, lead: Duration) -> Self {
+        self.settings.rp.refresh_before = lead;
         self
     }
 
@@ -323,51 +321,9 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
-    /// The timeout of each request, from connecting to the last byte (default 10 s).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
-    ///     .timeout(std::time::Duration::from_secs(2));
-    /// # }
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.settings.limits.timeout = timeout;
-        self
-    }
-
-    /// The largest response body accepted, in bytes (default 1 MiB).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").max_response_bytes(64 * 1024);
-    /// # }
-    /// ```
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.settings.limits.max_response_bytes = limit;
-        self
-    }
-
-    /// The clock (default: the system clock).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
-    ///     .clock(idpkit::Clock::new(std::time::SystemTime::now));
-    /// # }
-    /// ```
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.settings.clock = clock;
-        self
-    }
-
-    fn into_parts(self) -> Result<(ClientConfig, H)> {
-        let config = self.settings.validate()?;
-        let http = match self.http {
-            HttpChoice::Default(make) => make()?,
-            HttpChoice::Given(http) => http,
-        };
-        Ok((config, http))
+    fn into_parts(self) -> Result<(Issuer, Settings, Transport<H>)> {
+        let issuer = self.settings.validate()?;
+        Ok((issuer, self.settings, self.transport.build()?))
     }
 
     /// Fetches the provider's metadata from `{issuer}/.well-known/openid-configuration`, checks
@@ -393,11 +349,14 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// # Ok(()) }
     /// ```
     pub async fn discover(self) -> Result<IdpClient<H>> {
-        let (config, http) = self.into_parts()?;
-        let request = build_discovery_request(&config.issuer, config.limits)?;
-        let response = call(&http, request).await?;
-        let metadata = parse_discovery_response(&config.issuer, response, config.clock.now())?;
-        IdpClient::from_parts(http, config, metadata)
+        let (issuer, settings, transport) = self.into_parts()?;
+        let request = build_discovery_request(&issuer, transport.limits())?;
+        let metadata = transport
+            .execute("discovery", request, |response, now| {
+                parse_discovery_response(&issuer, response, now)
+            })
+            .await?;
+        IdpClient::from_parts(transport, issuer, settings, metadata)
     }
 
     /// Builds the client from metadata given by hand, for a provider without discovery. The
@@ -425,35 +384,41 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// # }
     /// ```
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<IdpClient<H>> {
-        let (config, http) = self.into_parts()?;
-        metadata.validate(&config.issuer)?;
-        IdpClient::from_parts(http, config, metadata)
+        let (issuer, settings, transport) = self.into_parts()?;
+        metadata.validate(&issuer)?;
+        IdpClient::from_parts(transport, issuer, settings, metadata)
     }
 }
 
 impl<H> IdpClient<H> {
     /// Completes the configuration with what the metadata says (client authentication, ID-token
     /// algorithms).
-    fn from_parts(http: H, config: ClientConfig, metadata: ProviderMetadata) -> Result<Self> {
+    fn from_parts(
+        transport: Transport<H>,
+        issuer: Issuer,
+        settings: Settings,
+        metadata: ProviderMetadata,
+    ) -> Result<Self> {
         let auth = ClientAuth::choose(
-            &config.client_id,
-            config.client_secret.clone(),
-            config.auth_method,
+            &settings.client_id,
+            settings.client_secret.clone(),
+            settings.auth_method,
             &metadata.token_endpoint_auth_methods_supported,
         )?;
-        let mut checks = IdTokenChecks::new(config.issuer.as_str(), &config.client_id);
-        checks.allowed_algorithms = match &config.rp.algorithms {
+        let mut checks = IdTokenChecks::new(issuer.as_str(), &settings.client_id);
+        checks.allowed_algorithms = match &settings.rp.algorithms {
             Some(algorithms) => algorithms.clone(),
             None => IdTokenChecks::algorithms_from_metadata(
                 &metadata.id_token_signing_alg_values_supported,
             ),
         };
-        checks.leeway = config.rp.leeway;
-        let jwks = JwksCache::new(config.rp.jwks_refetch_interval);
+        checks.leeway = settings.rp.leeway;
+        let jwks = JwksCache::new(settings.rp.jwks_refetch_interval);
         Ok(IdpClient {
             inner: Arc::new(Inner {
-                http,
-                config,
+                transport,
+                issuer,
+                settings,
                 metadata,
                 auth,
                 checks,
@@ -464,7 +429,7 @@ impl<H> IdpClient<H> {
     }
 
     pub(crate) fn redirect_uri(&self) -> Result<&str> {
-        self.inner.config.redirect_uri.as_deref().ok_or_else(|| {
+        self.inner.settings.redirect_uri.as_deref().ok_or_else(|| {
             Error::config("this operation needs a redirect_uri; set it on the builder")
         })
     }
@@ -475,11 +440,15 @@ impl<H> IdpClient<H> {
     }
 
     pub(crate) fn limits(&self) -> RequestLimits {
-        self.inner.config.limits
+        self.inner.transport.limits()
     }
 
     pub(crate) fn now(&self) -> SystemTime {
-        self.inner.config.clock.now()
+        self.inner.transport.now()
+    }
+
+    pub(crate) fn transport(&self) -> &Transport<H> {
+        &self.inner.transport
     }
 
     pub(crate) fn client_auth(&self) -> &ClientAuth {
@@ -499,10 +468,10 @@ impl<H> IdpClient<H> {
     }
 
     pub(crate) fn rp_auto_refresh(&self) -> bool {
-        self.inner.config.rp.auto_refresh
+        self.inner.settings.rp.auto_refresh
     }
 
-    pub(crate) fn rp_refresh_buffer(&self) -> Duration {
-        self.inner.config.rp.refresh_buffer
+    pub(crate) fn rp_refresh_before(&self) -> Duration {
+        self.inner.settings.rp.refresh_before
     }
 }

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use super::client::IdpClient;
 use super::maybe_async;
-use super::transport::{HttpClient, call};
+use super::transport::HttpClient;
 use crate::error::{Error, ErrorKind, Result, TokenValidationError};
-use crate::oidc::AuthenticatedAgent;
+use crate::oidc::Principal;
 use crate::oidc::{
     AuthorizationOptions, AuthorizationRequest, CallbackParams, build_authorization_request,
     validate_callback,
@@ -16,7 +16,7 @@ use crate::oidc::{
 use crate::oidc::{Grant, TokenSet, build_token_request, parse_token_response};
 use crate::oidc::{IdTokenChecks, IdTokenClaims, verify_id_token};
 use crate::oidc::{
-    Introspection, LogoutOptions, TokenTypeHint, build_introspection_request, build_logout_url,
+    Introspection, LogoutOptions, OAuthToken, build_introspection_request, build_logout_url,
     build_revocation_request, build_userinfo_request, parse_introspection_response,
     parse_revocation_response, parse_userinfo_response,
 };
@@ -107,7 +107,7 @@ impl<H: HttpClient> IdpClient<H> {
         &self,
         callback: &str,
         request: &AuthorizationRequest,
-    ) -> Result<AuthenticatedAgent> {
+    ) -> Result<Principal> {
         let params = if callback.contains("://") {
             CallbackParams::from_url(callback)?
         } else {
@@ -151,7 +151,7 @@ impl<H: HttpClient> IdpClient<H> {
         &self,
         code: &str,
         code_verifier: &CodeVerifier,
-    ) -> Result<AuthenticatedAgent> {
+    ) -> Result<Principal> {
         let redirect_uri = self.redirect_uri()?.to_owned();
         self.exchange(
             code,
@@ -170,7 +170,7 @@ impl<H: HttpClient> IdpClient<H> {
         redirect_uri: &str,
         nonce: Option<&str>,
         checks: &IdTokenChecks,
-    ) -> Result<AuthenticatedAgent> {
+    ) -> Result<Principal> {
         let grant = Grant::AuthorizationCode {
             code,
             redirect_uri,
@@ -186,7 +186,7 @@ impl<H: HttpClient> IdpClient<H> {
         let claims = self
             .verify_with(id_token, checks, nonce, Some(&tokens.access_token))
             .await?;
-        AuthenticatedAgent::from_claims(tokens, claims.all_claims())
+        Principal::from_claims(tokens, claims.all_claims())
     }
 
     /// Refreshes an agent's tokens (stateless; a session from
@@ -202,11 +202,11 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::Principal) -> idpkit::Result<()> {
     /// let agent = client.refresh(&agent).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn refresh(&self, agent: &AuthenticatedAgent) -> Result<AuthenticatedAgent> {
+    pub async fn refresh(&self, agent: &Principal) -> Result<Principal> {
         self.refresh_with(agent, &|_: &TokenSet| {}).await
     }
 
@@ -214,9 +214,9 @@ impl<H: HttpClient> IdpClient<H> {
     /// any check that could still fail, so a rotated refresh token is never lost.
     pub(crate) async fn refresh_with(
         &self,
-        agent: &AuthenticatedAgent,
+        agent: &Principal,
         on_refresh: &(dyn Fn(&TokenSet) + Send + Sync),
-    ) -> Result<AuthenticatedAgent> {
+    ) -> Result<Principal> {
         let old = agent.tokens();
         let refresh_token = old
             .refresh_token
@@ -226,17 +226,9 @@ impl<H: HttpClient> IdpClient<H> {
             refresh_token,
             scope: None,
         };
-        let mut tokens = self.token_request(&grant).await?;
+        let tokens = self.token_request(&grant).await?;
         let new_id_token = tokens.id_token.clone();
-        if tokens.refresh_token.is_none() {
-            tokens.refresh_token = old.refresh_token.clone();
-        }
-        if tokens.id_token.is_none() {
-            tokens.id_token = old.id_token.clone();
-        }
-        if tokens.scope.is_none() {
-            tokens.scope = old.scope.clone();
-        }
+        let tokens = tokens.merge_previous(old);
         on_refresh(&tokens);
         let claims = match &new_id_token {
             Some(id_token) => {
@@ -257,57 +249,6 @@ impl<H: HttpClient> IdpClient<H> {
         agent.refreshed(tokens, claims)
     }
 
-    /// Gets a token for this client itself (OAuth 2.0 client credentials, RFC 6749 §4.4): an
-    /// agent of type [`Agent`](crate::oidc::PrincipalType::Agent) whose access is the token's
-    /// scopes.
-    ///
-    /// # Errors
-    ///
-    /// The token endpoint's errors (`invalid_client` for bad credentials, `invalid_scope`).
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "blocking")] {
-    /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "billing")
-    ///     .client_secret("s3cr3t")
-    ///     .discover()
-    ///     .unwrap();
-    /// let service = client.client_credentials(&["projects:read"]).unwrap();
-    /// assert!(service.has_access("read", "projects"));
-    /// # }
-    /// ```
-    pub async fn client_credentials(&self, scopes: &[&str]) -> Result<AuthenticatedAgent> {
-        self.client_credentials_for(scopes, &[]).await
-    }
-
-    /// [`client_credentials`](Self::client_credentials) for the given resource indicators
-    /// (RFC 8707).
-    ///
-    /// # Errors
-    ///
-    /// As [`client_credentials`](Self::client_credentials); `invalid_target` for an unknown
-    /// resource.
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "blocking")] {
-    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "billing").unwrap();
-    /// let service = client.client_credentials_for(&["projects:read"], &["https://api.example.com"]).unwrap();
-    /// # }
-    /// ```
-    pub async fn client_credentials_for(
-        &self,
-        scopes: &[&str],
-        resources: &[&str],
-    ) -> Result<AuthenticatedAgent> {
-        let scope = scopes.join(" ");
-        let grant = Grant::ClientCredentials {
-            scope: (!scope.is_empty()).then_some(scope.as_str()),
-            resources,
-            audience: None,
-        };
-        let tokens = self.token_request(&grant).await?;
-        Ok(AuthenticatedAgent::for_service(self.client_id(), tokens))
-    }
-
     /// Fetches the userinfo claims (OpenID Connect Core §5.3) with the agent's access token;
     /// their `sub` must be the agent's.
     ///
@@ -318,19 +259,21 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
+    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::Principal) -> idpkit::Result<()> {
     /// let claims = client.get_user_info(&agent).await?;
     /// println!("{:?}", claims.get("name"));
     /// # Ok(()) }
     /// ```
-    pub async fn get_user_info(&self, agent: &AuthenticatedAgent) -> Result<Claims> {
+    pub async fn get_user_info(&self, agent: &Principal) -> Result<Claims> {
         let endpoint = self.endpoint(
             "userinfo_endpoint",
             self.metadata().userinfo_endpoint.as_deref(),
         )?;
         let request = build_userinfo_request(endpoint, agent.access_token(), self.limits())?;
-        let response = call(self.http_client(), request).await?;
-        let claims = parse_userinfo_response(response, self.now())?;
+        let claims = self
+            .transport()
+            .execute("userinfo", request, parse_userinfo_response)
+            .await?;
         match claims.get("sub").and_then(|s| s.as_str()) {
             Some(sub) if sub == agent.id() => Ok(claims),
             other => Err(ErrorKind::SubjectMismatch {
@@ -341,7 +284,8 @@ impl<H: HttpClient> IdpClient<H> {
         }
     }
 
-    /// Revokes a token (RFC 7009). Revoking a refresh token usually ends the whole grant.
+    /// Revokes a token (RFC 7009), with its `token_type_hint`. Revoking a refresh token
+    /// usually ends the whole grant.
     ///
     /// # Errors
     ///
@@ -350,23 +294,31 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::AuthenticatedAgent) -> idpkit::Result<()> {
-    /// use idpkit::oidc::TokenTypeHint;
-    /// client.revoke_token(agent.access_token().expose_secret(), Some(TokenTypeHint::AccessToken)).await?;
+    /// # async fn run(client: idpkit::IdpClient, principal: idpkit::oidc::Principal) -> idpkit::Result<()> {
+    /// client.revoke_token(principal.access_token()).await?;
+    /// if let Some(refresh_token) = &principal.tokens().refresh_token {
+    ///     client.revoke_token(refresh_token).await?;
+    /// }
     /// # Ok(()) }
     /// ```
-    pub async fn revoke_token(&self, token: &str, hint: Option<TokenTypeHint>) -> Result<()> {
+    pub async fn revoke_token(&self, token: &impl OAuthToken) -> Result<()> {
         let endpoint = self.endpoint(
             "revocation_endpoint",
             self.metadata().revocation_endpoint.as_deref(),
         )?;
-        let request =
-            build_revocation_request(endpoint, token, hint, self.client_auth(), self.limits())?;
-        let response = call(self.http_client(), request).await?;
-        parse_revocation_response(response, self.now())
+        let request = build_revocation_request(
+            endpoint,
+            token.expose_token(),
+            Some(token.type_hint()),
+            self.client_auth(),
+            self.limits(),
+        )?;
+        self.transport()
+            .execute("revocation", request, parse_revocation_response)
+            .await
     }
 
-    /// Asks the provider about a token (RFC 7662).
+    /// Asks the provider about a token (RFC 7662), with its `token_type_hint`.
     ///
     /// # Errors
     ///
@@ -375,24 +327,26 @@ impl<H: HttpClient> IdpClient<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
-    /// # async fn run(client: idpkit::IdpClient, token: &str) -> idpkit::Result<()> {
-    /// let info = client.introspect(token, None).await?;
+    /// # async fn run(client: idpkit::IdpClient, bearer: &str) -> idpkit::Result<()> {
+    /// let info = client.introspect(&idpkit::AccessToken::new(bearer)).await?;
     /// println!("active: {}", info.active);
     /// # Ok(()) }
     /// ```
-    pub async fn introspect(
-        &self,
-        token: &str,
-        hint: Option<TokenTypeHint>,
-    ) -> Result<Introspection> {
+    pub async fn introspect(&self, token: &impl OAuthToken) -> Result<Introspection> {
         let endpoint = self.endpoint(
             "introspection_endpoint",
             self.metadata().introspection_endpoint.as_deref(),
         )?;
-        let request =
-            build_introspection_request(endpoint, token, hint, self.client_auth(), self.limits())?;
-        let response = call(self.http_client(), request).await?;
-        parse_introspection_response(response, self.now())
+        let request = build_introspection_request(
+            endpoint,
+            token.expose_token(),
+            Some(token.type_hint()),
+            self.client_auth(),
+            self.limits(),
+        )?;
+        self.transport()
+            .execute("introspection", request, parse_introspection_response)
+            .await
     }
 
     /// The URL that ends the user's session at the provider (OpenID Connect RP-Initiated
@@ -405,7 +359,7 @@ impl<H: HttpClient> IdpClient<H> {
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
-    /// # let agent: idpkit::oidc::AuthenticatedAgent = todo!();
+    /// # let agent: idpkit::oidc::Principal = todo!();
     /// let url = client.create_logout_url(idpkit::oidc::LogoutOptions {
     ///     id_token_hint: agent.tokens().id_token.clone(),
     ///     post_logout_redirect_uri: Some("https://app.example.com/bye".into()),
@@ -502,17 +456,20 @@ impl<H: HttpClient> IdpClient<H> {
     async fn fetch_jwks(&self) -> Result<Arc<Jwks>> {
         let uri = self.endpoint("jwks_uri", Some(&self.metadata().jwks_uri))?;
         let request = build_jwks_request(&url_of(uri)?, self.limits())?;
-        let response = call(self.http_client(), request).await?;
-        let keys = parse_jwks_response(response, self.now())?;
+        let keys = self
+            .transport()
+            .execute("jwks", request, parse_jwks_response)
+            .await?;
         Ok(self.jwks_cache().store(keys))
     }
 
-    async fn token_request(&self, grant: &Grant<'_>) -> Result<TokenSet> {
+    pub(crate) async fn token_request(&self, grant: &Grant<'_>) -> Result<TokenSet> {
         let endpoint =
             self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
         let request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
-        let response = call(self.http_client(), request).await?;
-        parse_token_response(response, self.now())
+        self.transport()
+            .execute("token", request, parse_token_response)
+            .await
     }
 }
 

@@ -4,23 +4,23 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use super::transport::{HttpClient, call};
-use super::{DefaultHttp, default_http, maybe_async};
+use super::transport::{HttpClient, Transport, TransportBuilder};
+use super::{DefaultHttp, maybe_async};
 use crate::ClientSecret;
 use crate::authz::authzen::{
     Action, ActionSearchRequest, Decision, EvaluationRequest, EvaluationsRequest,
     EvaluationsResponse, PdpEndpoints, PdpId, PdpMetadata, Resource, ResourceSearchRequest,
-    RetryPolicy, SearchRequest, SearchResponse, Subject, SubjectSearchRequest,
-    build_evaluation_request, build_evaluations_request, build_metadata_request,
-    build_search_request, parse_evaluation_response, parse_evaluations_response,
-    parse_metadata_response, parse_search_response, set_bearer,
+    SearchRequest, SearchResponse, Subject, SubjectSearchRequest, build_evaluation_request,
+    build_evaluations_request, build_metadata_request, build_search_request,
+    parse_evaluation_response, parse_evaluations_response, parse_metadata_response,
+    parse_search_response, set_bearer,
 };
-use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, RequestLimits};
-use crate::service_token::{CacheKey, CachedToken, TokenCache};
+use crate::http::{HttpRequest, HttpResponse, RetryPolicy, transport_setters};
+use crate::oidc::ClientCredentialsRequest;
+use crate::service_token::{CachedToken, TokenCache};
 
 /// The most pages [`PdpClient::search_all`] fetches before giving up.
 pub const MAX_SEARCH_PAGES: usize = 1_000;
@@ -43,8 +43,7 @@ enum PdpAuth {
 struct Credentials {
     idp: super::client::IdpClient,
     cache: TokenCache,
-    scopes: Vec<String>,
-    key: Option<CacheKey>,
+    request: ClientCredentialsRequest,
 }
 
 impl fmt::Debug for PdpAuth {
@@ -55,7 +54,7 @@ impl fmt::Debug for PdpAuth {
             PdpAuth::ClientCredentials(c) => f
                 .debug_struct("ClientCredentials")
                 .field("client_id", &c.idp.client_id())
-                .field("scopes", &c.scopes)
+                .field("request", &c.request)
                 .finish(),
             PdpAuth::Conflict => f.write_str("Conflict"),
         }
@@ -91,14 +90,11 @@ pub struct PdpClient<H = DefaultHttp> {
 }
 
 struct Inner<H> {
-    http: H,
+    transport: Transport<H>,
     id: PdpId,
     metadata: Option<PdpMetadata>,
     endpoints: PdpEndpoints,
     auth: PdpAuth,
-    limits: RequestLimits,
-    retry: RetryPolicy,
-    clock: Clock,
 }
 
 impl<H> Clone for PdpClient<H> {
@@ -114,8 +110,7 @@ impl<H> fmt::Debug for PdpClient<H> {
         f.debug_struct("PdpClient")
             .field("pdp", &self.inner.id.as_str())
             .field("auth", &self.inner.auth)
-            .field("limits", &self.inner.limits)
-            .field("retry", &self.inner.retry)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -134,20 +129,9 @@ impl PdpClient<DefaultHttp> {
         PdpClientBuilder {
             pdp_url: pdp_url.into(),
             auth: PdpAuth::None,
-            limits: RequestLimits::default(),
-            retry: RetryPolicy::default(),
-            clock: Clock::default(),
-            http: HttpChoice::Default(default_http),
+            transport: TransportBuilder::new(RetryPolicy::default()),
         }
     }
-}
-
-/// How the builder will get its transport.
-enum HttpChoice<H> {
-    /// Make the mode's default transport when building.
-    Default(fn() -> Result<H>),
-    /// Use this one.
-    Given(H),
 }
 
 /// Builds a [`PdpClient`]. Setters never fail; every check happens in
@@ -169,10 +153,7 @@ enum HttpChoice<H> {
 pub struct PdpClientBuilder<H = DefaultHttp> {
     pdp_url: String,
     auth: PdpAuth,
-    limits: RequestLimits,
-    retry: RetryPolicy,
-    clock: Clock,
-    http: HttpChoice<H>,
+    transport: TransportBuilder<H>,
 }
 
 impl<H> fmt::Debug for PdpClientBuilder<H> {
@@ -180,10 +161,13 @@ impl<H> fmt::Debug for PdpClientBuilder<H> {
         f.debug_struct("PdpClientBuilder")
             .field("pdp_url", &self.pdp_url)
             .field("auth", &self.auth)
-            .field("limits", &self.limits)
-            .field("retry", &self.retry)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
+}
+
+impl<H> PdpClientBuilder<H> {
+    transport_setters!("idpkit::blocking::PdpClient::builder(\"https://pdp.example.com\")");
 }
 
 #[maybe_async]
@@ -201,10 +185,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
         PdpClientBuilder {
             pdp_url: self.pdp_url,
             auth: self.auth,
-            limits: self.limits,
-            retry: self.retry,
-            clock: self.clock,
-            http: HttpChoice::Given(http),
+            transport: self.transport.with_http(http),
         }
     }
 
@@ -226,7 +207,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     }
 
     /// Authenticates with an OAuth 2.0 access token of `idp`'s client (client credentials,
-    /// RFC 6749 §4.4) for `scopes`, taken from `cache` — shared with every other client of the
+    /// RFC 6749 §4.4) as `request` asks, taken from `cache` — shared with every other client of the
     /// process, so one token serves them all until shortly before it expires. A 401 from the
     /// PDP drops the cached token and retries once with a fresh one. Giving both this and an
     /// [`api_key`](Self::api_key) is a configuration error when the client is built.
@@ -239,7 +220,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     ///     .unwrap();
     /// let cache = idpkit::service_token::TokenCache::new();
     /// let pdp = idpkit::PdpClientSync::builder("https://pdp.example.com")
-    ///     .client_credentials(idp, cache, &["pdp:evaluate"])
+    ///     .client_credentials(idp, cache, idpkit::oidc::ClientCredentialsRequest::new(["pdp:evaluate"]))
     ///     .build()
     ///     .unwrap();
     /// # }
@@ -248,13 +229,12 @@ impl<H: HttpClient> PdpClientBuilder<H> {
         mut self,
         idp: super::client::IdpClient,
         cache: TokenCache,
-        scopes: &[&str],
+        request: ClientCredentialsRequest,
     ) -> Self {
         let credentials = Credentials {
             idp,
             cache,
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            key: None,
+            request,
         };
         self.auth = match self.auth {
             PdpAuth::None | PdpAuth::ClientCredentials(_) => {
@@ -265,60 +245,9 @@ impl<H: HttpClient> PdpClientBuilder<H> {
         self
     }
 
-    /// The timeout of each request, from connecting to the last byte (default 10 s).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .timeout(std::time::Duration::from_millis(500));
-    /// # }
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.limits.timeout = timeout;
-        self
-    }
-
-    /// The largest response body accepted, in bytes (default 1 MiB).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com").max_response_bytes(64 * 1024);
-    /// # }
-    /// ```
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.limits.max_response_bytes = limit;
-        self
-    }
-
-    /// When and how to retry failed calls (default [`RetryPolicy::default`]: 2 retries).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .retry_policy(idpkit::authz::authzen::RetryPolicy::none());
-    /// # }
-    /// ```
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The clock, used to read HTTP-date `Retry-After` headers (default: the system clock).
-    ///
-    /// ```
-    /// # #[cfg(feature = "blocking")] {
-    /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .clock(idpkit::Clock::new(std::time::SystemTime::now));
-    /// # }
-    /// ```
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    fn into_parts(mut self) -> Result<(PdpId, H, Inner<()>)> {
+    fn into_parts(self) -> Result<(PdpId, Inner<H>)> {
         let id = PdpId::new(self.pdp_url)?;
-        match &mut self.auth {
+        match &self.auth {
             PdpAuth::ApiKey(key) if key.expose_secret().is_empty() => {
                 return Err(Error::config("the PDP API key must not be empty"));
             }
@@ -328,29 +257,19 @@ impl<H: HttpClient> PdpClientBuilder<H> {
                 ));
             }
             PdpAuth::ClientCredentials(c) => {
-                let scopes: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
-                c.key = Some(c.idp.client_credentials_key(&scopes, &[])?);
+                // Fails now, not at the first call, when the provider has no token endpoint.
+                c.idp.client_credentials_key(&c.request)?;
             }
             _ => {}
         }
-        if self.limits.timeout.is_zero() {
-            return Err(Error::config("the timeout must not be zero"));
-        }
-        let http = match self.http {
-            HttpChoice::Default(make) => make()?,
-            HttpChoice::Given(http) => http,
-        };
         let inner = Inner {
-            http: (),
+            transport: self.transport.build()?,
             endpoints: PdpEndpoints::defaults(&id),
             id: id.clone(),
             metadata: None,
             auth: self.auth,
-            limits: self.limits,
-            retry: self.retry,
-            clock: self.clock,
         };
-        Ok((id, http, inner))
+        Ok((id, inner))
     }
 
     /// Fetches the PDP's metadata from its `/.well-known/authzen-configuration` (RFC 8615
@@ -376,19 +295,22 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// # Ok(()) }
     /// ```
     pub async fn discover(self) -> Result<PdpClient<H>> {
-        let (id, http, inner) = self.into_parts()?;
-        let request = build_metadata_request(&id, inner.limits)?;
-        let response = call(&http, request).await?;
-        let metadata = parse_metadata_response(&id, response, inner.clock.now())?;
+        let (id, inner) = self.into_parts()?;
+        let request = build_metadata_request(&id, inner.transport.limits())?;
+        let metadata = inner
+            .transport
+            .execute_once("pdp.discovery", request, |response, now| {
+                parse_metadata_response(&id, response, now)
+            })
+            .await?;
         let endpoints = metadata.endpoints(&id)?;
-        Ok(PdpClient::from_parts(
-            http,
-            Inner {
+        Ok(PdpClient {
+            inner: Arc::new(Inner {
                 metadata: Some(metadata),
                 endpoints,
                 ..inner
-            },
-        ))
+            }),
+        })
     }
 
     /// Builds the client without discovery: every API at its default path under the
@@ -408,27 +330,14 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// # }
     /// ```
     pub fn build(self) -> Result<PdpClient<H>> {
-        let (_, http, inner) = self.into_parts()?;
-        Ok(PdpClient::from_parts(http, inner))
+        let (_, inner) = self.into_parts()?;
+        Ok(PdpClient {
+            inner: Arc::new(inner),
+        })
     }
 }
 
 impl<H> PdpClient<H> {
-    fn from_parts(http: H, inner: Inner<()>) -> Self {
-        PdpClient {
-            inner: Arc::new(Inner {
-                http,
-                id: inner.id,
-                metadata: inner.metadata,
-                endpoints: inner.endpoints,
-                auth: inner.auth,
-                limits: inner.limits,
-                retry: inner.retry,
-                clock: inner.clock,
-            }),
-        }
-    }
-
     /// The PDP's metadata, when the client was made by
     /// [`discover`](PdpClientBuilder::discover).
     ///
@@ -475,11 +384,11 @@ impl<H> PdpClient<H> {
     /// # }
     /// ```
     pub fn http_client(&self) -> &H {
-        &self.inner.http
+        self.inner.transport.http()
     }
 
-    fn now(&self) -> SystemTime {
-        self.inner.clock.now()
+    fn limits(&self) -> crate::http::RequestLimits {
+        self.inner.transport.limits()
     }
 }
 
@@ -491,13 +400,9 @@ impl<H: HttpClient> PdpClient<H> {
             PdpAuth::None | PdpAuth::Conflict => Ok(None),
             PdpAuth::ApiKey(key) => set_bearer(request, key.expose_secret()).map(|()| None),
             PdpAuth::ClientCredentials(c) => {
-                let key = c
-                    .key
-                    .as_ref()
-                    .ok_or_else(|| Error::config("no cache key"))?;
                 let token = c
                     .idp
-                    .cached_client_credentials_by_key(&c.cache, key)
+                    .cached_client_credentials(&c.cache, &c.request)
                     .await?;
                 set_bearer(request, token.access_token().expose_secret())?;
                 Ok(Some(token))
@@ -505,44 +410,30 @@ impl<H: HttpClient> PdpClient<H> {
         }
     }
 
-    /// Sends `request` (built once: every attempt carries the same `X-Request-ID`), retrying
-    /// as the policy says, and parses the answer.
+    /// Sends `request` (built once: every attempt carries the same `X-Request-ID`) through
+    /// the transport core, which retries as the policy says, and parses the answer. A cached
+    /// token the PDP no longer accepts (401: revoked, rotated keys) is dropped and the call
+    /// made once more with a fresh one.
     async fn execute<T>(
         &self,
+        operation: &'static str,
         mut request: HttpRequest,
         parse: fn(HttpResponse, SystemTime) -> Result<T>,
     ) -> Result<T> {
-        let mut token = self.authorize(&mut request).await?;
-        let mut reauthorized = false;
-        let mut attempt = 0;
-        loop {
-            let outcome = match call(&self.inner.http, request.clone()).await {
-                Ok(response) => parse(response, self.now()),
-                Err(e) => Err(e),
-            };
-            let err = match outcome {
-                Ok(value) => return Ok(value),
-                Err(err) => err,
-            };
-            // A cached token the PDP no longer accepts (revoked, rotated keys): drop it,
-            // authorize again with a fresh one and retry once, outside the retry policy.
-            if err.status() == Some(401)
-                && !reauthorized
-                && let (PdpAuth::ClientCredentials(c), Some(used)) = (&self.inner.auth, &token)
-                && let Some(key) = &c.key
+        let token = self.authorize(&mut request).await?;
+        let transport = &self.inner.transport;
+        match transport.execute(operation, request.clone(), parse).await {
+            Err(err)
+                if err.status() == Some(401)
+                    && let (PdpAuth::ClientCredentials(c), Some(used)) =
+                        (&self.inner.auth, &token) =>
             {
-                c.cache.invalidate_token(key, used);
-                token = self.authorize(&mut request).await?;
-                reauthorized = true;
-                continue;
+                let key = c.idp.client_credentials_key(&c.request)?;
+                c.cache.invalidate_token(&key, used);
+                self.authorize(&mut request).await?;
+                transport.execute(operation, request, parse).await
             }
-            match self.inner.retry.delay(attempt, &err) {
-                Some(wait) => {
-                    super::rt::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(err),
-            }
+            other => other,
         }
     }
 
@@ -567,8 +458,9 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```
     pub async fn evaluate(&self, request: &EvaluationRequest) -> Result<Decision> {
         let http_request =
-            build_evaluation_request(&self.inner.endpoints.evaluation, request, self.inner.limits)?;
-        self.execute(http_request, parse_evaluation_response).await
+            build_evaluation_request(&self.inner.endpoints.evaluation, request, self.limits())?;
+        self.execute("pdp.evaluate", http_request, parse_evaluation_response)
+            .await
     }
 
     /// Whether `subject` may do `action` on `resource`: [`evaluate`](Self::evaluate) without
@@ -621,18 +513,22 @@ impl<H: HttpClient> PdpClient<H> {
     ///     .item(EvaluationItem::default().resource(Resource::new("todo", "1")))
     ///     .item(EvaluationItem::default().resource(Resource::new("todo", "2")))
     ///     .semantic(EvaluationsSemantic::DenyOnFirstDeny);
-    /// let answer = pdp.evaluations(&batch).await?;
+    /// let answer = pdp.evaluate_batch(&batch).await?;
     /// println!("all allowed: {}", answer.outcome(EvaluationsSemantic::DenyOnFirstDeny));
     /// # Ok(()) }
     /// ```
-    pub async fn evaluations(&self, request: &EvaluationsRequest) -> Result<EvaluationsResponse> {
-        let http_request = build_evaluations_request(
-            &self.inner.endpoints.evaluations,
-            request,
-            self.inner.limits,
-        )?;
+    pub async fn evaluate_batch(
+        &self,
+        request: &EvaluationsRequest,
+    ) -> Result<EvaluationsResponse> {
+        let http_request =
+            build_evaluations_request(&self.inner.endpoints.evaluations, request, self.limits())?;
         let response = self
-            .execute(http_request, parse_evaluations_response)
+            .execute(
+                "pdp.evaluate_batch",
+                http_request,
+                parse_evaluations_response,
+            )
             .await?;
         response.check_against(request)?;
         Ok(response)
@@ -655,9 +551,13 @@ impl<H: HttpClient> PdpClient<H> {
     /// ```
     pub async fn search<R: SearchRequest>(&self, request: &R) -> Result<SearchResponse<R::Result>> {
         let endpoint = self.inner.endpoints.search(R::KIND);
-        let http_request = build_search_request(endpoint, request, self.inner.limits)?;
-        self.execute(http_request, parse_search_response::<R::Result>)
-            .await
+        let http_request = build_search_request(endpoint, request, self.limits())?;
+        self.execute(
+            "pdp.search",
+            http_request,
+            parse_search_response::<R::Result>,
+        )
+        .await
     }
 
     /// One page of a subject search (`POST /access/v1/search/subject`).

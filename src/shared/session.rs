@@ -1,56 +1,57 @@
-//! A session: an agent resumed from stored tokens that refreshes itself, once for all its
+//! A session: a principal resumed from stored tokens that refreshes itself, once for all its
 //! concurrent callers. One source, compiled twice; the lock is the mode's own (a
 //! `parking_lot::Mutex` in blocking code, a `tokio::sync::Mutex` in async code), held across the
 //! refresh request so that callers queue behind the one refresh instead of racing it (the
 //! provider revokes the whole grant when a rotated-out refresh token is used twice).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::client::IdpClient;
 use super::transport::HttpClient;
 use super::{Lock, maybe_async};
 use crate::error::{Error, ErrorKind, Result};
 use crate::oidc::TokenSet;
-use crate::oidc::{AgentOptions, AuthenticatedAgent};
+use crate::oidc::{Principal, SessionOptions};
 
-/// A signed-in agent that keeps itself fresh. Built by [`IdpClient::create_agent`]; cheap to
+/// A signed-in principal that keeps itself fresh. Built by [`IdpClient::create_agent`]; cheap to
 /// clone (clones share the state, and so share refreshes).
 ///
 /// ```no_run
 /// # #[cfg(feature = "async")]
 /// # async fn run(client: idpkit::IdpClient, stored: idpkit::oidc::TokenSet) -> idpkit::Result<()> {
-/// use idpkit::oidc::AgentOptions;
+/// use idpkit::oidc::SessionOptions;
 /// let session = client
-///     .create_agent(stored, AgentOptions::new().on_refresh(|tokens| {
+///     .create_agent(stored, SessionOptions::new().on_refresh(|tokens| {
 ///         // persist `tokens` now: the old refresh token may no longer work
 ///         let _ = serde_json::to_string(tokens);
 ///     }))
 ///     .await?;
-/// let agent = session.agent().await?; // refreshed first if about to expire
-/// println!("{} may read projects: {}", agent.id(), agent.has_access("read", "projects"));
+/// let principal = session.principal().await?; // refreshed first if about to expire
+/// println!("{} may read projects: {}", principal.id(), principal.has_access("read", "projects"));
 /// # Ok(()) }
 /// ```
-pub struct AgentSession<H = super::DefaultHttp> {
+pub struct Session<H = super::DefaultHttp> {
     inner: Arc<SessionInner<H>>,
 }
 
 struct SessionInner<H> {
     client: IdpClient<H>,
-    options: AgentOptions,
-    current: Lock<Arc<AuthenticatedAgent>>,
+    options: SessionOptions,
+    current: Lock<Principal>,
 }
 
-impl<H> Clone for AgentSession<H> {
+impl<H> Clone for Session<H> {
     fn clone(&self) -> Self {
-        AgentSession {
+        Session {
             inner: Arc::clone(&self.inner),
         }
     }
 }
 
-impl<H> std::fmt::Debug for AgentSession<H> {
+impl<H> std::fmt::Debug for Session<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentSession")
+        f.debug_struct("Session")
             .field("client", &self.inner.client)
             .finish_non_exhaustive()
     }
@@ -72,29 +73,29 @@ impl<H: HttpClient> IdpClient<H> {
     /// # #[cfg(feature = "blocking")] {
     /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
     /// let stored: idpkit::oidc::TokenSet = serde_json::from_str(&std::fs::read_to_string("tokens.json").unwrap()).unwrap();
-    /// let session = client.create_agent(stored, idpkit::oidc::AgentOptions::new()).unwrap();
-    /// let agent = session.agent().unwrap();
+    /// let session = client.create_agent(stored, idpkit::oidc::SessionOptions::new()).unwrap();
+    /// let principal = session.principal().unwrap();
     /// # }
     /// ```
     pub async fn create_agent(
         &self,
         tokens: TokenSet,
-        options: AgentOptions,
-    ) -> Result<AgentSession<H>> {
+        options: SessionOptions,
+    ) -> Result<Session<H>> {
         let agent = match tokens.id_token.clone() {
             Some(id_token) => {
                 let mut checks = self.id_token_checks().clone();
                 checks.leeway = STORED_TOKEN_LEEWAY;
                 let claims = self.verify_with(&id_token, &checks, None, None).await?;
-                AuthenticatedAgent::from_claims(tokens, claims.all_claims())?
+                Principal::from_claims(tokens, claims.all_claims())?
             }
-            None => AuthenticatedAgent::for_service(self.client_id(), tokens),
+            None => Principal::for_service(self.client_id(), tokens),
         };
-        Ok(AgentSession {
+        Ok(Session {
             inner: Arc::new(SessionInner {
                 client: self.clone(),
                 options,
-                current: Lock::new(Arc::new(agent)),
+                current: Lock::new(agent),
             }),
         })
     }
@@ -104,59 +105,69 @@ impl<H: HttpClient> IdpClient<H> {
 const STORED_TOKEN_LEEWAY: std::time::Duration = std::time::Duration::from_secs(10 * 365 * 86_400);
 
 #[maybe_async]
-impl<H: HttpClient> AgentSession<H> {
-    /// The agent, refreshed first when its access token expires within the client's refresh
-    /// buffer and automatic refresh is on (the options' `auto_refresh`, else the client's).
+impl<H: HttpClient> Session<H> {
+    /// The principal, refreshed first when its access token expires within the client's
+    /// [`refresh_before`](super::IdpClientBuilder::refresh_before) and automatic refresh is on
+    /// (the options' `auto_refresh`, else the client's). Cheap: a clone of an `Arc`.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::TokenExpired`] when the token has expired and cannot be refreshed; the
+    /// [`ErrorKind::TokenExpired`] when the token has expired and automatic refresh is off; the
     /// refresh's errors (also reported to `on_refresh_error`).
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
-    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
-    /// let agent = session.agent()?;
+    /// # fn run(session: idpkit::blocking::Session) -> idpkit::Result<()> {
+    /// let principal = session.principal()?;
+    /// println!("{}", principal.id());
     /// # Ok(()) }
     /// ```
-    pub async fn agent(&self) -> Result<Arc<AuthenticatedAgent>> {
+    pub async fn principal(&self) -> Result<Principal> {
         let auto = self
             .inner
             .options
             .auto_refresh
             .unwrap_or(self.inner.client.rp_auto_refresh());
-        self.agent_with(auto).await
-    }
-
-    /// [`agent`](Self::agent) with automatic refresh on or off for this call.
-    ///
-    /// # Errors
-    ///
-    /// As [`agent`](Self::agent).
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "blocking")]
-    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
-    /// let agent = session.agent_with(false)?; // never calls the provider
-    /// # Ok(()) }
-    /// ```
-    pub async fn agent_with(&self, auto_refresh: bool) -> Result<Arc<AuthenticatedAgent>> {
         let client = &self.inner.client;
         let mut current = self.inner.current.lock().await;
         let now = client.now();
-        if !current.tokens().is_expired(now, client.rp_refresh_buffer()) {
-            return Ok(Arc::clone(&current));
+        if !current.tokens().is_expired(now, client.rp_refresh_before()) {
+            return Ok(current.clone());
         }
-        if !auto_refresh {
-            return if current.tokens().is_expired(now, std::time::Duration::ZERO) {
+        if !auto {
+            return if current.tokens().is_expired(now, Duration::ZERO) {
                 Err(ErrorKind::TokenExpired.into())
             } else {
-                Ok(Arc::clone(&current))
+                Ok(current.clone())
             };
         }
         let refreshed = self.refresh_locked(&current).await?;
-        *current = Arc::clone(&refreshed);
+        *current = refreshed.clone();
         Ok(refreshed)
+    }
+
+    /// The principal as it is, never calling the provider: still valid (perhaps within its
+    /// refresh lead time), or [`ErrorKind::TokenExpired`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenExpired`] when the access token has expired.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run(session: idpkit::blocking::Session) -> idpkit::Result<()> {
+    /// let principal = session.current()?; // never calls the provider
+    /// # Ok(()) }
+    /// ```
+    pub async fn current(&self) -> Result<Principal> {
+        let current = self.inner.current.lock().await;
+        if current
+            .tokens()
+            .is_expired(self.inner.client.now(), Duration::ZERO)
+        {
+            return Err(ErrorKind::TokenExpired.into());
+        }
+        Ok(current.clone())
     }
 
     /// Refreshes now, whatever the expiry (queued behind any refresh already under way).
@@ -167,35 +178,36 @@ impl<H: HttpClient> AgentSession<H> {
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
-    /// # fn run(session: idpkit::blocking::AgentSession) -> idpkit::Result<()> {
-    /// let agent = session.refresh()?;
+    /// # fn run(session: idpkit::blocking::Session) -> idpkit::Result<()> {
+    /// let principal = session.refresh()?;
     /// # Ok(()) }
     /// ```
-    pub async fn refresh(&self) -> Result<Arc<AuthenticatedAgent>> {
+    pub async fn refresh(&self) -> Result<Principal> {
         let mut current = self.inner.current.lock().await;
         let refreshed = self.refresh_locked(&current).await?;
-        *current = Arc::clone(&refreshed);
+        *current = refreshed.clone();
         Ok(refreshed)
     }
 
-    async fn refresh_locked(&self, agent: &AuthenticatedAgent) -> Result<Arc<AuthenticatedAgent>> {
+    async fn refresh_locked(&self, principal: &Principal) -> Result<Principal> {
         let options = &self.inner.options;
         let notify = |tokens: &TokenSet| {
             if let Some(on_refresh) = &options.on_refresh {
                 on_refresh(tokens);
             }
         };
-        match self.inner.client.refresh_with(agent, &notify).await {
-            Ok(agent) => Ok(Arc::new(agent)),
-            Err(e) => Err(report(options, e)),
-        }
+        self.inner
+            .client
+            .refresh_with(principal, &notify)
+            .await
+            .map_err(|e| report(options, e))
     }
 
     /// The client this session refreshes with.
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
-    /// # fn run(session: idpkit::blocking::AgentSession) {
+    /// # fn run(session: idpkit::blocking::Session) {
     /// println!("{}", session.client().issuer());
     /// # }
     /// ```
@@ -204,7 +216,7 @@ impl<H: HttpClient> AgentSession<H> {
     }
 }
 
-fn report(options: &AgentOptions, error: Error) -> Error {
+fn report(options: &SessionOptions, error: Error) -> Error {
     if let Some(on_error) = &options.on_refresh_error {
         on_error(&error);
     }

@@ -1,17 +1,29 @@
-//! The transport trait of this mode. One source, compiled twice: in `idpkit::asynch` `send`
-//! returns a future, in `idpkit::blocking` it returns the response.
+//! The transport of this mode: the [`HttpClient`] trait and the one core every client sends
+//! through. One source, compiled twice: in `idpkit::asynch` `send` returns a future, in
+//! `idpkit::blocking` it returns the response.
+//!
+//! The core ([`Transport`]) holds what every client needs to call a server: the HTTP client,
+//! the [`RequestLimits`], the clock and the [`RetryPolicy`]. It sends each request in a
+//! `tracing` span, enforces the body cap, parses the answer and retries as the policy says, so
+//! a new client is its endpoints and nothing else.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
-use super::maybe_async;
-use crate::error::Result;
-use crate::http::{HttpRequest, HttpResponse, RequestLimits, enforce_body_limit};
+use super::{DefaultHttp, default_http, maybe_async};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::http::{
+    HttpRequest, HttpResponse, RequestLimits, RetryPolicy, enforce_body_limit, finish_span,
+    request_span,
+};
 
 /// Sends one HTTP request and returns the whole response, whatever its status.
 ///
 /// idpkit ships [`UreqHttp`](crate::http::UreqHttp) (blocking) and
 /// [`ReqwestHttp`](crate::http::ReqwestHttp) (async). Implement it to bring another HTTP
-/// stack or to test request shapes in memory. An implementation should honour the
+/// stack; any closure `Fn(HttpRequest) -> Result<HttpResponse>` is one already, which is how
+/// tests check request shapes in memory. An implementation should honour the
 /// [`RequestLimits`] in the request's extensions, must not follow redirects, and reports network
 /// failures as [`ErrorKind::Transport`](crate::ErrorKind::Transport) or
 /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout).
@@ -31,6 +43,17 @@ use crate::http::{HttpRequest, HttpResponse, RequestLimits, enforce_body_limit};
 ///             .unwrap())
 ///     }
 /// }
+///
+/// // Or a closure: it sees every request the client makes.
+/// let transport = |request: HttpRequest| -> idpkit::Result<HttpResponse> {
+///     assert_eq!(request.method(), "GET");
+///     Ok(http::Response::builder().status(404).body(Vec::new()).unwrap())
+/// };
+/// let err = idpkit::blocking::IdpClient::builder("https://op.example", "app")
+///     .http_client(transport)
+///     .discover()
+///     .unwrap_err();
+/// assert_eq!(err.status(), Some(404));
 /// # }
 /// ```
 #[maybe_async(AFIT)]
@@ -47,19 +70,188 @@ impl<T: HttpClient + ?Sized> HttpClient for Arc<T> {
 }
 
 #[maybe_async(AFIT)]
-impl<T: HttpClient + ?Sized> HttpClient for &T {
+impl<F> HttpClient for F
+where
+    F: Fn(HttpRequest) -> Result<HttpResponse> + Send + Sync,
+{
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
-        (**self).send(request).await
+        self(request)
     }
 }
 
-/// Sends through `http` and enforces the body cap even for a transport that ignored it.
+/// How a builder will get its transport.
+enum HttpChoice<H> {
+    /// Make the mode's default transport when building.
+    Default(fn() -> Result<H>),
+    /// Use this one.
+    Given(H),
+}
+
+/// What every client builder of this mode collects for its transport, before validation. The
+/// builders' `timeout` / `max_response_bytes` / `clock` / `retry_policy` setters are written
+/// once, by [`transport_setters`](crate::http::transport_setters).
+pub(crate) struct TransportBuilder<H> {
+    http: HttpChoice<H>,
+    pub(crate) limits: RequestLimits,
+    pub(crate) clock: Clock,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl TransportBuilder<DefaultHttp> {
+    /// The mode's default transport with the default limits and clock, and `retry`.
+    pub(crate) fn new(retry: RetryPolicy) -> Self {
+        TransportBuilder {
+            http: HttpChoice::Default(default_http),
+            limits: RequestLimits::default(),
+            clock: Clock::default(),
+            retry,
+        }
+    }
+}
+
+impl<H> TransportBuilder<H> {
+    /// The same settings over another HTTP client.
+    pub(crate) fn with_http<H2>(self, http: H2) -> TransportBuilder<H2> {
+        TransportBuilder {
+            http: HttpChoice::Given(http),
+            limits: self.limits,
+            clock: self.clock,
+            retry: self.retry,
+        }
+    }
+
+    /// Validates the settings and makes the transport.
+    pub(crate) fn build(self) -> Result<Transport<H>> {
+        if self.limits.timeout == Duration::ZERO {
+            return Err(Error::config("timeout must be greater than zero"));
+        }
+        if self.limits.max_response_bytes == 0 {
+            return Err(Error::config(
+                "max_response_bytes must be greater than zero",
+            ));
+        }
+        let http = match self.http {
+            HttpChoice::Default(make) => make()?,
+            HttpChoice::Given(http) => http,
+        };
+        Ok(Transport {
+            http,
+            limits: self.limits,
+            clock: self.clock,
+            retry: self.retry,
+        })
+    }
+}
+
+impl<H> std::fmt::Debug for TransportBuilder<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("limits", &self.limits)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The one transport core: every client of this mode sends through it.
+pub(crate) struct Transport<H> {
+    http: H,
+    limits: RequestLimits,
+    clock: Clock,
+    retry: RetryPolicy,
+}
+
+impl<H> Transport<H> {
+    /// The HTTP client.
+    pub(crate) fn http(&self) -> &H {
+        &self.http
+    }
+
+    /// The limits every request carries.
+    pub(crate) fn limits(&self) -> RequestLimits {
+        self.limits
+    }
+
+    /// The current time, from the configured clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+}
+
+impl<H> std::fmt::Debug for Transport<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("limits", &self.limits)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
 #[maybe_async]
-pub(crate) async fn call<H: HttpClient + ?Sized>(
-    http: &H,
-    request: HttpRequest,
-) -> Result<HttpResponse> {
-    let limits = RequestLimits::of(&request);
-    let response = http.send(request).await?;
-    enforce_body_limit(response, limits)
+impl<H: HttpClient> Transport<H> {
+    /// Sends `request` for `operation` and parses the answer, retrying as the policy says
+    /// (the request is built once, so every attempt carries the same headers). The whole
+    /// operation runs in one `tracing` span: operation, method, host, path (never the query),
+    /// request id, status, duration, retries, and the error if any.
+    pub(crate) async fn execute<T>(
+        &self,
+        operation: &'static str,
+        request: HttpRequest,
+        parse: impl Fn(HttpResponse, SystemTime) -> Result<T>,
+    ) -> Result<T> {
+        self.run(operation, request, self.retry, parse).await
+    }
+
+    /// [`execute`](Self::execute) without retries, for a call whose failure should surface at
+    /// once (a client's discovery at start-up).
+    pub(crate) async fn execute_once<T>(
+        &self,
+        operation: &'static str,
+        request: HttpRequest,
+        parse: impl Fn(HttpResponse, SystemTime) -> Result<T>,
+    ) -> Result<T> {
+        self.run(operation, request, RetryPolicy::none(), parse)
+            .await
+    }
+
+    async fn run<T>(
+        &self,
+        operation: &'static str,
+        request: HttpRequest,
+        policy: RetryPolicy,
+        parse: impl Fn(HttpResponse, SystemTime) -> Result<T>,
+    ) -> Result<T> {
+        let span = request_span(operation, &request);
+        let started = Instant::now();
+        let mut retries = 0;
+        let mut status = None;
+        let result = loop {
+            let outcome = match self.http.send(request.clone()).await {
+                Ok(response) => {
+                    status = Some(response.status().as_u16());
+                    enforce_body_limit(response, self.limits)
+                        .and_then(|response| parse(response, self.now()))
+                }
+                Err(e) => Err(e),
+            };
+            let err = match outcome {
+                Ok(value) => break Ok(value),
+                Err(err) => err,
+            };
+            match policy.delay(retries, &err) {
+                Some(wait) => {
+                    super::rt::sleep(wait).await;
+                    retries += 1;
+                }
+                None => break Err(err),
+            }
+        };
+        finish_span(
+            &span,
+            status,
+            started.elapsed(),
+            retries,
+            result.as_ref().err(),
+        );
+        result
+    }
 }

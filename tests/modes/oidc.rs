@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use idpkit::oidc::{AgentOptions, AuthenticatedAgent, PrincipalType};
 use idpkit::oidc::{AuthMethod, TokenSet};
 use idpkit::oidc::{AuthorizationOptions, AuthorizationRequest};
 use idpkit::oidc::{LogoutOptions, TokenTypeHint};
+use idpkit::oidc::{Principal, PrincipalType, SessionOptions};
 use idpkit::{ErrorKind, IdToken, OAuthErrorCode, Result, TokenValidationError};
 
 use super::{browser, fan_out, idp, maybe_async, op, provider};
@@ -56,7 +56,7 @@ async fn callback(
     client: &idp::IdpClient,
     url: &str,
     request: &AuthorizationRequest,
-) -> Result<AuthenticatedAgent> {
+) -> Result<Principal> {
     client.handle_callback(url, request).await
 }
 
@@ -78,12 +78,12 @@ fn sign_in(
 }
 
 #[maybe_async]
-async fn login(client: &idp::IdpClient, login_hint: &str) -> AuthenticatedAgent {
+async fn login(client: &idp::IdpClient, login_hint: &str) -> Principal {
     let (request, url) = sign_in(client, login_hint, SCOPES);
     callback(client, &url, &request).await.expect("callback")
 }
 
-fn assert_alice(agent: &AuthenticatedAgent) {
+fn assert_alice(agent: &Principal) {
     assert_eq!(agent.id(), "usr_alice");
     assert_eq!(agent.principal_type(), PrincipalType::User);
     assert_eq!(agent.email(), Some("alice@example.com"));
@@ -205,10 +205,7 @@ fn a_callback_from_another_issuer_is_refused() {
 }
 
 #[maybe_async]
-async fn refresh(
-    client: &idp::IdpClient,
-    agent: &AuthenticatedAgent,
-) -> Result<AuthenticatedAgent> {
+async fn refresh(client: &idp::IdpClient, agent: &Principal) -> Result<Principal> {
     client.refresh(agent).await
 }
 
@@ -238,16 +235,13 @@ fn refresh_rotates_the_refresh_token_and_the_old_one_is_dead() {
 async fn resume(
     client: &idp::IdpClient,
     tokens: TokenSet,
-    options: AgentOptions,
-) -> Result<idp::AgentSession> {
+    options: SessionOptions,
+) -> Result<idp::Session> {
     client.create_agent(tokens, options).await
 }
 
 #[maybe_async]
-async fn session_agent(
-    session: &idp::AgentSession,
-    auto: Option<bool>,
-) -> Result<Arc<AuthenticatedAgent>> {
+async fn session_agent(session: &idp::Session, auto: Option<bool>) -> Result<Arc<Principal>> {
     match auto {
         None => session.agent().await,
         Some(auto) => session.agent_with(auto).await,
@@ -255,7 +249,7 @@ async fn session_agent(
 }
 
 /// Tokens of a fresh login, marked as expiring in `secs` seconds.
-fn expiring(agent: &AuthenticatedAgent, secs: u64) -> TokenSet {
+fn expiring(agent: &Principal, secs: u64) -> TokenSet {
     let mut tokens = agent.tokens().clone();
     tokens.expires_at = Some(now_secs() + secs);
     tokens
@@ -268,7 +262,7 @@ fn fifty_concurrent_callers_share_one_refresh() {
     let agent = run!(login(&client, "usr_alice"));
     let seen = Arc::new(Mutex::new(Vec::<TokenSet>::new()));
     let sink = Arc::clone(&seen);
-    let options = AgentOptions::new().on_refresh(move |t| sink.lock().unwrap().push(t.clone()));
+    let options = SessionOptions::new().on_refresh(move |t| sink.lock().unwrap().push(t.clone()));
     // Expires within the 60 s buffer: the first caller refreshes, the other 49 wait for it.
     let session = run!(resume(&client, expiring(&agent, 10), options)).expect("session");
     let before = op.token_requests("refresh_token");
@@ -307,7 +301,7 @@ fn a_session_without_auto_refresh_reports_expiry_and_never_calls_the_provider() 
     let session = run!(resume(
         &client,
         tokens.clone(),
-        AgentOptions::new().auto_refresh(false)
+        SessionOptions::new().auto_refresh(false)
     ))
     .expect("session");
     let err = run!(session_agent(&session, None)).expect_err("expired");
@@ -319,7 +313,7 @@ fn a_session_without_auto_refresh_reports_expiry_and_never_calls_the_provider() 
     tokens.refresh_token = None;
     let errors = Arc::new(AtomicUsize::new(0));
     let count = Arc::clone(&errors);
-    let options = AgentOptions::new().on_refresh_error(move |_| {
+    let options = SessionOptions::new().on_refresh_error(move |_| {
         count.fetch_add(1, Ordering::SeqCst);
     });
     let session = run!(resume(&client, tokens, options)).expect("session");
@@ -335,7 +329,7 @@ fn stored_tokens_resume_the_same_agent() {
     let agent = run!(login(&client, "usr_alice"));
     let stored = serde_json::to_string(agent.tokens()).expect("store");
     let tokens: TokenSet = serde_json::from_str(&stored).expect("load");
-    let session = run!(resume(&client, tokens, AgentOptions::new())).expect("session");
+    let session = run!(resume(&client, tokens, SessionOptions::new())).expect("session");
     let resumed = run!(session_agent(&session, None)).expect("agent");
     assert_eq!(
         resumed.access_token(),
@@ -345,7 +339,12 @@ fn stored_tokens_resume_the_same_agent() {
     assert_alice(&resumed);
     // A token set whose ID token was issued for another client is refused.
     let other = run!(rp(op, "conf-post"));
-    let err = run!(resume(&other, agent.tokens().clone(), AgentOptions::new())).expect_err("aud");
+    let err = run!(resume(
+        &other,
+        agent.tokens().clone(),
+        SessionOptions::new()
+    ))
+    .expect_err("aud");
     assert!(
         matches!(
             err.kind(),
@@ -543,7 +542,7 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
 #[maybe_async]
 async fn userinfo(
     client: &idp::IdpClient,
-    agent: &AuthenticatedAgent,
+    agent: &Principal,
 ) -> Result<serde_json::Map<String, serde_json::Value>> {
     client.get_user_info(agent).await
 }
@@ -561,7 +560,7 @@ fn userinfo_belongs_to_the_agent() {
     let bob = run!(login(&client, "usr_bob"));
     let mut tokens = bob.tokens().clone();
     tokens.access_token = agent.access_token().clone();
-    let mixed = AuthenticatedAgent::from_claims(tokens, bob.claims().clone()).unwrap();
+    let mixed = Principal::from_claims(tokens, bob.claims().clone()).unwrap();
     let err = run!(userinfo(&client, &mixed)).expect_err("mismatch");
     assert!(
         matches!(err.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_bob" && actual == "usr_alice"),
@@ -570,10 +569,7 @@ fn userinfo_belongs_to_the_agent() {
 }
 
 #[maybe_async]
-async fn revoke_then_introspect(
-    client: &idp::IdpClient,
-    agent: &AuthenticatedAgent,
-) -> (bool, bool) {
+async fn revoke_then_introspect(client: &idp::IdpClient, agent: &Principal) -> (bool, bool) {
     let token = agent.access_token().expose_secret();
     let before = client
         .introspect(token, Some(TokenTypeHint::AccessToken))
@@ -604,7 +600,7 @@ fn revoked_tokens_introspect_as_inactive() {
 }
 
 #[maybe_async]
-async fn service(client: &idp::IdpClient, scopes: &[&str]) -> Result<AuthenticatedAgent> {
+async fn service(client: &idp::IdpClient, scopes: &[&str]) -> Result<Principal> {
     client.client_credentials(scopes).await
 }
 
@@ -630,7 +626,7 @@ fn client_credentials_give_a_service_agent_with_token_scopes() {
 }
 
 #[maybe_async]
-async fn with_bad_secret(op: &op::TestOp) -> Result<AuthenticatedAgent> {
+async fn with_bad_secret(op: &op::TestOp) -> Result<Principal> {
     let client = idp::IdpClient::builder(&op.issuer, "service")
         .client_secret("not-the-secret")
         .discover()
@@ -681,7 +677,12 @@ fn secrets_never_show_in_debug() {
     let client = run!(rp(op, "conf-basic"));
     let agent = run!(login(&client, "usr_alice"));
     let request = client.create_authorization_url(SCOPES).unwrap();
-    let session = run!(resume(&client, agent.tokens().clone(), AgentOptions::new())).unwrap();
+    let session = run!(resume(
+        &client,
+        agent.tokens().clone(),
+        SessionOptions::new()
+    ))
+    .unwrap();
     let shown = format!(
         "{client:?} {agent:?} {:?} {request:?} {session:?}",
         agent.tokens()

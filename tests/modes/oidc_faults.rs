@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use idpkit::oidc::TokenSet;
-use idpkit::oidc::{AgentOptions, AuthenticatedAgent};
+use idpkit::oidc::{Principal, SessionOptions};
 use idpkit::{CodeVerifier, ErrorKind, Result};
 
 use super::{hanging_server, idp, maybe_async, provider};
@@ -102,17 +102,14 @@ impl Mock {
 }
 
 #[maybe_async]
-async fn exchange(client: &idp::IdpClient) -> Result<AuthenticatedAgent> {
+async fn exchange(client: &idp::IdpClient) -> Result<Principal> {
     client
         .exchange_code("some-code", &CodeVerifier::new("v".repeat(43)))
         .await
 }
 
 #[maybe_async]
-async fn refresh(
-    client: &idp::IdpClient,
-    agent: &AuthenticatedAgent,
-) -> Result<AuthenticatedAgent> {
+async fn refresh(client: &idp::IdpClient, agent: &Principal) -> Result<Principal> {
     client.refresh(agent).await
 }
 
@@ -120,13 +117,13 @@ async fn refresh(
 async fn session(
     client: &idp::IdpClient,
     tokens: TokenSet,
-    options: AgentOptions,
-) -> Result<idp::AgentSession> {
+    options: SessionOptions,
+) -> Result<idp::Session> {
     client.create_agent(tokens, options).await
 }
 
 #[maybe_async]
-async fn agent_of(session: &idp::AgentSession) -> Result<std::sync::Arc<AuthenticatedAgent>> {
+async fn agent_of(session: &idp::Session) -> Result<std::sync::Arc<Principal>> {
     session.agent().await
 }
 
@@ -224,7 +221,7 @@ fn a_refreshed_id_token_for_another_subject_is_refused_after_on_refresh() {
     let sink = Arc::clone(&seen);
     let errors = Arc::new(Mutex::new(Vec::<String>::new()));
     let errs = Arc::clone(&errors);
-    let options = AgentOptions::new()
+    let options = SessionOptions::new()
         .on_refresh(move |t| sink.lock().unwrap().push(t.clone()))
         .on_refresh_error(move |e| errs.lock().unwrap().push(e.to_string()));
     let session =
@@ -260,7 +257,7 @@ fn a_provider_that_does_not_rotate_keeps_the_old_refresh_token() {
         .expect(1)
         .create();
     let client = mock.client();
-    let agent = AuthenticatedAgent::from_claims(
+    let agent = Principal::from_claims(
         stored_tokens(&mock, "usr_alice"),
         serde_json::json!({"sub": "usr_alice"})
             .as_object()

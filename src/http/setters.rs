@@ -1,0 +1,64 @@
+//! The transport setters every client builder offers, written once.
+
+/// Adds the transport setters (`timeout`, `max_response_bytes`, `clock`, `retry_policy`) to a
+/// client builder whose `transport` field is the mode's `TransportBuilder`. `$builder` is an
+/// expression that makes such a builder, for the examples.
+macro_rules! transport_setters {
+    ($builder:literal) => {
+        /// The timeout of each request, from connecting to the last byte (default 10 s).
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .timeout(std::time::Duration::from_secs(2));
+        /// # }
+        /// ```
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.transport.limits.timeout = timeout;
+            self
+        }
+
+        /// The largest response body accepted, in bytes (default 1 MiB).
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .max_response_bytes(64 * 1024);
+        /// # }
+        /// ```
+        pub fn max_response_bytes(mut self, limit: usize) -> Self {
+            self.transport.limits.max_response_bytes = limit;
+            self
+        }
+
+        /// The clock (default: the system clock).
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .clock(idpkit::Clock::new(std::time::SystemTime::now));
+        /// # }
+        /// ```
+        pub fn clock(mut self, clock: $crate::Clock) -> Self {
+            self.transport.clock = clock;
+            self
+        }
+
+        /// When and how long to wait before trying a failed call again (5xx, 429, timeouts
+        /// and transport failures; never another 4xx).
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        /// use std::time::Duration;
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .retry_policy(idpkit::http::RetryPolicy::new(3, Duration::from_millis(50), Duration::from_secs(1)));
+        /// # }
+        /// ```
+        pub fn retry_policy(mut self, policy: $crate::http::RetryPolicy) -> Self {
+            self.transport.retry = policy;
+            self
+        }
+    };
+}
+
+pub(crate) use transport_setters;
