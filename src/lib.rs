@@ -14,10 +14,22 @@
 //! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point (implies `async`) |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
-//! different libraries in one build each enable one. With neither, the pure modules still build:
-//! [`scope`] (scope evaluation), [`id_token`] and [`jwks`] (ID-token validation), [`authorize`],
-//! [`token`], [`endpoints`], [`discovery`] and [`http`] (request building and response parsing),
-//! [`agent`] (the authenticated agent), the [`Error`] type.
+//! different libraries in one build each enable one. With neither, the pure modules still build.
+//!
+//! ## Layout
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
+//! | [`authz`] | authorization: [`scope`](authz::scope) evaluation and the [`authzen`](authz::authzen) PDP protocol (room for local policy rules) |
+//! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
+//! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
+//! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient` |
+//!
+//! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
+//! method, host, path without the query, request id, status, duration, retries, error); no
+//! header, body, query string or secret is ever recorded.
 //!
 //! Both TLS stacks use rustls with the aws-lc-rs crypto provider and the platform's certificate
 //! verifier.
