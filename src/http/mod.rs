@@ -8,11 +8,13 @@
 
 #[cfg(feature = "async")]
 mod reqwest;
+mod retry;
 #[cfg(feature = "blocking")]
 mod ureq;
 
 #[cfg(feature = "async")]
 pub use self::reqwest::ReqwestHttp;
+pub use self::retry::RetryPolicy;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
 

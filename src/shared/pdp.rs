@@ -12,14 +12,14 @@ use crate::ClientSecret;
 use crate::authz::authzen::{
     Action, ActionSearchRequest, Decision, EvaluationRequest, EvaluationsRequest,
     EvaluationsResponse, PdpEndpoints, PdpId, PdpMetadata, Resource, ResourceSearchRequest,
-    RetryPolicy, SearchRequest, SearchResponse, Subject, SubjectSearchRequest,
-    build_evaluation_request, build_evaluations_request, build_metadata_request,
-    build_search_request, parse_evaluation_response, parse_evaluations_response,
-    parse_metadata_response, parse_search_response, set_bearer,
+    SearchRequest, SearchResponse, Subject, SubjectSearchRequest, build_evaluation_request,
+    build_evaluations_request, build_metadata_request, build_search_request,
+    parse_evaluation_response, parse_evaluations_response, parse_metadata_response,
+    parse_search_response, set_bearer,
 };
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, RequestLimits};
+use crate::http::{HttpRequest, HttpResponse, RequestLimits, RetryPolicy};
 use crate::service_token::{CacheKey, CachedToken, TokenCache};
 
 /// The most pages [`PdpClient::search_all`] fetches before giving up.
@@ -157,7 +157,7 @@ enum HttpChoice<H> {
 /// ```
 /// # #[cfg(feature = "async")] {
 /// use std::time::Duration;
-/// use idpkit::authz::authzen::RetryPolicy;
+/// use idpkit::http::RetryPolicy;
 /// let builder = idpkit::asynch::PdpClient::builder("https://pdp.example.com")
 ///     .api_key("k3y")
 ///     .timeout(Duration::from_secs(2))
@@ -295,7 +295,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// ```
     /// # #[cfg(feature = "blocking")] {
     /// let builder = idpkit::blocking::PdpClient::builder("https://pdp.example.com")
-    ///     .retry_policy(idpkit::authz::authzen::RetryPolicy::none());
+    ///     .retry_policy(idpkit::http::RetryPolicy::none());
     /// # }
     /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
