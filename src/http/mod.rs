@@ -9,6 +9,7 @@
 mod challenge;
 #[cfg(feature = "async")]
 mod reqwest;
+mod retry;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod setters;
 mod trace;
@@ -17,6 +18,7 @@ mod ureq;
 
 #[cfg(feature = "async")]
 pub use self::reqwest::ReqwestHttp;
+pub use self::retry::RetryPolicy;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
 pub(crate) use challenge::bearer_challenge_error;
@@ -28,9 +30,6 @@ pub use trace::REQUEST_SPAN;
     allow(unused_imports)
 )]
 pub(crate) use trace::{finish_span, request_span};
-
-// Until the retry policy has its own file here.
-pub use crate::authz::authzen::RetryPolicy;
 
 use std::time::{Duration, SystemTime};
 

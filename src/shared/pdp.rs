@@ -141,7 +141,7 @@ impl PdpClient<DefaultHttp> {
 /// ```
 /// # #[cfg(feature = "async")] {
 /// use std::time::Duration;
-/// use idpkit::authz::authzen::RetryPolicy;
+/// use idpkit::http::RetryPolicy;
 /// let builder = idpkit::asynch::PdpClient::builder("https://pdp.example.com")
 ///     .api_key("k3y")
 ///     .timeout(Duration::from_secs(2))

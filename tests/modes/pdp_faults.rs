@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use idpkit::authz::authzen::{
     Action, Decision, EvaluationItem, EvaluationRequest, EvaluationsRequest, Page, Resource,
-    ResourceSearchRequest, RetryPolicy, Subject,
+    ResourceSearchRequest, Subject,
 };
+use idpkit::http::RetryPolicy;
 use idpkit::{ErrorKind, Result};
 use mockito::Matcher;
 
