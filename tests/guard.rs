@@ -155,7 +155,9 @@ fn the_guard_verifies_tokens_and_asks_the_pdp() {
             .discover()
             .await
             .unwrap();
-        idp.revoke_token(&token, None).await.unwrap();
+        idp.revoke_token(&idpkit::AccessToken::new(token.as_str()))
+            .await
+            .unwrap();
         let (status, _, _) = get_with(addr, "/documents/mine", Some(&token)).await;
         assert_eq!(status, 401);
     });

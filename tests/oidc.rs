@@ -21,7 +21,6 @@ fn provider() -> &'static op::TestOp {
 #[cfg(feature = "blocking")]
 #[path = "modes"]
 mod blocking {
-    use std::sync::Arc;
 
     use idpkit::blocking as idp;
     use idpkit::oidc::Principal;
@@ -36,8 +35,8 @@ mod blocking {
     }
 
     /// `n` threads ask the session for its agent at the same time.
-    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Arc<Principal>>> {
-        super::fan_out::on_threads(n, || session.agent())
+    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Principal>> {
+        super::fan_out::on_threads(n, || session.principal())
     }
 
     #[allow(clippy::duplicate_mod)]
@@ -47,7 +46,6 @@ mod blocking {
 #[cfg(feature = "async")]
 #[path = "modes"]
 mod asynch {
-    use std::sync::Arc;
 
     use idpkit::asynch as idp;
     use idpkit::oidc::Principal;
@@ -67,10 +65,10 @@ mod asynch {
     }
 
     /// `n` tasks on a multi-threaded runtime ask the session for its agent at the same time.
-    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Arc<Principal>>> {
+    fn fan_out(session: &idp::Session, n: usize) -> Vec<idpkit::Result<Principal>> {
         super::fan_out::on_tasks(n, || {
             let session = session.clone();
-            async move { session.agent().await }
+            async move { session.principal().await }
         })
     }
 

@@ -31,7 +31,8 @@ mod blocking {
         scopes: &[&str],
         n: usize,
     ) -> Vec<idpkit::Result<CachedToken>> {
-        super::fan_out::on_threads(n, || client.cached_client_credentials(cache, scopes))
+        let request = idpkit::oidc::ClientCredentialsRequest::new(scopes.iter().copied());
+        super::fan_out::on_threads(n, || client.cached_client_credentials(cache, &request))
     }
 
     #[allow(clippy::duplicate_mod)]
@@ -69,13 +70,12 @@ mod asynch {
         scopes: &[&str],
         n: usize,
     ) -> Vec<idpkit::Result<CachedToken>> {
-        let scopes: Arc<[String]> = scopes.iter().map(|s| s.to_string()).collect();
+        let request = Arc::new(idpkit::oidc::ClientCredentialsRequest::new(
+            scopes.iter().copied(),
+        ));
         super::fan_out::on_tasks(n, || {
-            let (client, cache, scopes) = (client.clone(), cache.clone(), scopes.clone());
-            async move {
-                let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                client.cached_client_credentials(&cache, &scopes).await
-            }
+            let (client, cache, request) = (client.clone(), cache.clone(), request.clone());
+            async move { client.cached_client_credentials(&cache, &request).await }
         })
     }
 
@@ -96,12 +96,17 @@ mod asynch {
         run!(async {
             let fetcher = {
                 let (client, cache) = (client.clone(), cache.clone());
-                tokio::spawn(async move { client.cached_client_credentials(&cache, &["a"]).await })
+                let request = idpkit::oidc::ClientCredentialsRequest::new(["a"]);
+                tokio::spawn(
+                    async move { client.cached_client_credentials(&cache, &request).await },
+                )
             };
             while server.requests() == 0 {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            let key = client.client_credentials_key(&["a"], &[]).expect("key");
+            let key = client
+                .client_credentials_key(&idpkit::oidc::ClientCredentialsRequest::new(["a"]))
+                .expect("key");
             let Lookup::Wait(waiter) = cache.lookup(&key, SystemTime::now()) else {
                 panic!("a fetch is in flight")
             };
@@ -118,7 +123,10 @@ mod asynch {
 
             server.set_delay(Duration::from_millis(1));
             let token = client
-                .cached_client_credentials(&cache, &["a"])
+                .cached_client_credentials(
+                    &cache,
+                    &idpkit::oidc::ClientCredentialsRequest::new(["a"]),
+                )
                 .await
                 .expect("the next call requests again");
             assert_eq!(token.access_token().expose_secret(), "at-2");

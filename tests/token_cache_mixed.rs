@@ -7,6 +7,7 @@
 #[path = "support/token_server.rs"]
 mod token_server;
 
+use idpkit::oidc::ClientCredentialsRequest;
 use std::time::Duration;
 
 use idpkit::service_token::{CachedToken, TokenCache};
@@ -37,16 +38,19 @@ fn mixed(
         .enable_all()
         .build()
         .expect("runtime");
+    let request = std::sync::Arc::new(ClientCredentialsRequest::new(SCOPES.iter().copied()));
     let spawn_task = || {
-        let (client, cache) = (async_client.clone(), cache.clone());
-        rt.spawn(async move { client.cached_client_credentials(&cache, SCOPES).await })
+        let (client, cache, request) = (async_client.clone(), cache.clone(), request.clone());
+        rt.spawn(async move { client.cached_client_credentials(&cache, &request).await })
     };
 
     let results = std::thread::scope(|s| {
         let spawn_thread = || {
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
-                .spawn_scoped(s, || sync_client.cached_client_credentials(&cache, SCOPES))
+                .spawn_scoped(s, || {
+                    sync_client.cached_client_credentials(&cache, &request)
+                })
                 .expect("spawn")
         };
         let mut threads_started = Vec::new();
@@ -113,14 +117,22 @@ fn one_cache_serves_both_clients_afterwards() {
         .build_with_metadata(server.metadata())
         .expect("async client");
     let from_sync = sync_client
-        .cached_client_credentials(&cache, SCOPES)
+        .cached_client_credentials(
+            &cache,
+            &ClientCredentialsRequest::new(SCOPES.iter().copied()),
+        )
         .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let from_async = rt
-        .block_on(async_client.cached_client_credentials(&cache, &["projects:read"]))
+        .block_on(
+            async_client.cached_client_credentials(
+                &cache,
+                &ClientCredentialsRequest::new(["projects:read"]),
+            ),
+        )
         .unwrap();
     assert!(from_sync.same_as(&from_async));
     assert_eq!(server.requests(), 1);

@@ -16,6 +16,7 @@ use crate::http::HttpRequest;
 pub const REQUEST_SPAN: &str = "idpkit.request";
 
 /// Opens the span of one operation (all its attempts) for `request`.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 pub(crate) fn request_span(operation: &'static str, request: &HttpRequest) -> tracing::Span {
     let uri = request.uri();
     let request_id = request
@@ -38,6 +39,7 @@ pub(crate) fn request_span(operation: &'static str, request: &HttpRequest) -> tr
 }
 
 /// Records how the operation ended and emits one event in its span.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 pub(crate) fn finish_span(
     span: &tracing::Span,
     status: Option<u16>,

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use idpkit::oidc::LogoutOptions;
 use idpkit::oidc::{AuthMethod, TokenSet};
 use idpkit::oidc::{AuthorizationOptions, AuthorizationRequest};
-use idpkit::oidc::{LogoutOptions, TokenTypeHint};
 use idpkit::oidc::{Principal, PrincipalType, SessionOptions};
 use idpkit::{ErrorKind, IdToken, OAuthErrorCode, Result, TokenValidationError};
 
@@ -241,10 +241,11 @@ async fn resume(
 }
 
 #[maybe_async]
-async fn session_agent(session: &idp::Session, auto: Option<bool>) -> Result<Arc<Principal>> {
+async fn session_agent(session: &idp::Session, auto: Option<bool>) -> Result<Principal> {
     match auto {
-        None => session.agent().await,
-        Some(auto) => session.agent_with(auto).await,
+        None => session.principal().await,
+        Some(true) => session.refresh().await,
+        Some(false) => session.current().await,
     }
 }
 
@@ -570,16 +571,10 @@ fn userinfo_belongs_to_the_agent() {
 
 #[maybe_async]
 async fn revoke_then_introspect(client: &idp::IdpClient, agent: &Principal) -> (bool, bool) {
-    let token = agent.access_token().expose_secret();
-    let before = client
-        .introspect(token, Some(TokenTypeHint::AccessToken))
-        .await
-        .expect("introspect");
-    client
-        .revoke_token(token, Some(TokenTypeHint::AccessToken))
-        .await
-        .expect("revoke");
-    let after = client.introspect(token, None).await.expect("introspect");
+    let token = agent.access_token();
+    let before = client.introspect(token).await.expect("introspect");
+    client.revoke_token(token).await.expect("revoke");
+    let after = client.introspect(token).await.expect("introspect");
     assert_eq!(before.sub.as_deref(), Some(agent.id()));
     assert!(
         before
@@ -601,7 +596,8 @@ fn revoked_tokens_introspect_as_inactive() {
 
 #[maybe_async]
 async fn service(client: &idp::IdpClient, scopes: &[&str]) -> Result<Principal> {
-    client.client_credentials(scopes).await
+    let request = idpkit::oidc::ClientCredentialsRequest::new(scopes.iter().copied());
+    client.client_credentials(&request).await
 }
 
 #[test]
@@ -631,7 +627,8 @@ async fn with_bad_secret(op: &op::TestOp) -> Result<Principal> {
         .client_secret("not-the-secret")
         .discover()
         .await?;
-    client.client_credentials(&["projects:read"]).await
+    let request = idpkit::oidc::ClientCredentialsRequest::new(["projects:read"]);
+    client.client_credentials(&request).await
 }
 
 #[test]

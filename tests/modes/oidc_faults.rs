@@ -123,8 +123,8 @@ async fn session(
 }
 
 #[maybe_async]
-async fn agent_of(session: &idp::Session) -> Result<std::sync::Arc<Principal>> {
-    session.agent().await
+async fn agent_of(session: &idp::Session) -> Result<Principal> {
+    session.principal().await
 }
 
 #[test]

@@ -86,7 +86,7 @@ async fn replay(client: &idp::PdpClient, path: &Path) -> Replayed {
             serde_json::from_value(row["request"].clone()).expect("an evaluations request");
         let expected = expected_decisions(&row["expected"]);
         let response = client
-            .evaluations(&request)
+            .evaluate_batch(&request)
             .await
             .unwrap_or_else(|e| panic!("{}: {row}: {e:?}", path.display()));
         let got = response.decisions();
@@ -290,10 +290,10 @@ async fn short_circuit_body() {
         .item(todo("t-m1", "morty@the-citadel.com"))
         .item(todo("t-r1", "rick@the-citadel.com"))
         .item(todo("t-m2", "morty@the-citadel.com"));
-    let all = client.evaluations(&batch).await.unwrap();
+    let all = client.evaluate_batch(&batch).await.unwrap();
     assert_eq!(all.decisions(), [true, false, true]);
     let deny = batch.clone().semantic(EvaluationsSemantic::DenyOnFirstDeny);
-    let answer = client.evaluations(&deny).await.unwrap();
+    let answer = client.evaluate_batch(&deny).await.unwrap();
     assert_eq!(answer.decisions(), [true, false]);
     assert_eq!(
         answer.decided_by(EvaluationsSemantic::DenyOnFirstDeny),
@@ -303,7 +303,7 @@ async fn short_circuit_body() {
     let mut permit = batch.clone();
     permit.evaluations.remove(0);
     let permit = permit.semantic(EvaluationsSemantic::PermitOnFirstPermit);
-    let answer = client.evaluations(&permit).await.unwrap();
+    let answer = client.evaluate_batch(&permit).await.unwrap();
     assert_eq!(answer.decisions(), [false, true]);
     assert_eq!(
         answer.decided_by(EvaluationsSemantic::PermitOnFirstPermit),
@@ -312,7 +312,7 @@ async fn short_circuit_body() {
     assert!(answer.outcome(EvaluationsSemantic::PermitOnFirstPermit));
     // An empty batch is refused before sending (Cerbos would answer 400).
     let err = client
-        .evaluations(&EvaluationsRequest::new())
+        .evaluate_batch(&EvaluationsRequest::new())
         .await
         .expect_err("empty");
     assert!(matches!(err.kind(), ErrorKind::Config { .. }), "{err:?}");
@@ -362,7 +362,7 @@ async fn strict_400_body() {
         .extra
         .insert("another_option".into(), "value".into());
     batch.options = Some(options);
-    let err = client.evaluations(&batch).await.expect_err("400");
+    let err = client.evaluate_batch(&batch).await.expect_err("400");
     assert_eq!(err.status(), Some(400), "{err:?}");
 }
 

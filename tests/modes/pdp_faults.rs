@@ -238,7 +238,7 @@ fn serialisation_sends_no_nulls_and_no_empty_members() {
 
 #[maybe_async]
 async fn batch(client: &idp::PdpClient, request: &EvaluationsRequest) -> Result<Vec<bool>> {
-    Ok(client.evaluations(request).await?.decisions())
+    Ok(client.evaluate_batch(request).await?.decisions())
 }
 
 #[test]
@@ -378,7 +378,11 @@ fn credentials_client(
     cache: &idpkit::service_token::TokenCache,
 ) -> idp::PdpClient {
     idp::PdpClient::builder(server.url())
-        .client_credentials(idp_client, cache.clone(), &["pdp:evaluate"])
+        .client_credentials(
+            idp_client,
+            cache.clone(),
+            idpkit::oidc::ClientCredentialsRequest::new(["pdp:evaluate"]),
+        )
         .build()
         .expect("build")
 }
@@ -475,7 +479,11 @@ fn an_api_key_and_client_credentials_together_are_a_configuration_error() {
     let cache = idpkit::service_token::TokenCache::new();
     let err = idp::PdpClient::builder(server.url())
         .api_key(KEY)
-        .client_credentials(idp_client, cache, &["pdp:evaluate"])
+        .client_credentials(
+            idp_client,
+            cache,
+            idpkit::oidc::ClientCredentialsRequest::new(["pdp:evaluate"]),
+        )
         .build()
         .expect_err("both");
     assert!(matches!(err.kind(), ErrorKind::Config { .. }), "{err:?}");

@@ -41,7 +41,8 @@ fn set_time(millis: &AtomicU64, since_t0: Duration) {
 
 #[maybe_async]
 async fn get(client: &idp::IdpClient, cache: &TokenCache, scopes: &[&str]) -> Result<CachedToken> {
-    client.cached_client_credentials(cache, scopes).await
+    let request = idpkit::oidc::ClientCredentialsRequest::new(scopes.iter().copied());
+    client.cached_client_credentials(cache, &request).await
 }
 
 fn value(token: &CachedToken) -> &str {
@@ -92,8 +93,13 @@ fn equal_scope_sets_share_a_token_other_keys_do_not() {
     );
     let other = client_for(&server, "svc-2", Clock::default());
     assert_eq!(value(&run!(get(&other, &cache, SCOPES)).unwrap()), "at-3");
-    let for_api =
-        run!(client.cached_client_credentials_for(&cache, SCOPES, &["https://api.example"]));
+    let for_api = run!(
+        client.cached_client_credentials(
+            &cache,
+            &idpkit::oidc::ClientCredentialsRequest::new(SCOPES.iter().copied())
+                .resource("https://api.example")
+        )
+    );
     assert_eq!(value(&for_api.unwrap()), "at-4");
     // A separate cache shares nothing.
     assert_eq!(
@@ -173,7 +179,11 @@ fn a_rejected_token_is_dropped_once_and_fetched_again_once() {
     let client = client(&server);
     let first = run!(get(&client, &cache, SCOPES)).unwrap();
     // The resource server answered 401 with `first`: two callers report it.
-    let key = client.client_credentials_key(SCOPES, &[]).unwrap();
+    let key = client
+        .client_credentials_key(&idpkit::oidc::ClientCredentialsRequest::new(
+            SCOPES.iter().copied(),
+        ))
+        .unwrap();
     assert!(cache.invalidate_token(&key, &first));
     let second = run!(get(&client, &cache, SCOPES)).unwrap();
     assert_eq!(value(&second), "at-2");
@@ -189,25 +199,28 @@ fn a_rejected_token_is_dropped_once_and_fetched_again_once() {
 }
 
 #[test]
-fn a_prebuilt_key_shares_the_token_and_must_name_this_client() {
+fn a_kept_request_shares_the_token_and_keys_each_client_apart() {
     let server = TokenServer::start();
     server.set_delay(Duration::from_millis(1));
     let cache = TokenCache::new();
     let client = client(&server);
-    let key = client
-        .client_credentials_key(&["projects:write", "projects:read"], &[])
-        .unwrap();
-    let by_key = run!(client.cached_client_credentials_by_key(&cache, &key)).unwrap();
+    let request = idpkit::oidc::ClientCredentialsRequest::new(["projects:write", "projects:read"]);
+    let by_key = run!(client.cached_client_credentials(&cache, &request)).unwrap();
     assert_eq!(value(&by_key), "at-1");
     let by_parts = run!(get(&client, &cache, SCOPES)).unwrap();
     assert!(by_parts.same_as(&by_key));
     assert_eq!(server.requests(), 1);
 
     let other = client_for(&server, "svc-2", Clock::default());
-    let err = run!(other.cached_client_credentials_by_key(&cache, &key)).unwrap_err();
-    assert!(
-        matches!(err.kind(), idpkit::ErrorKind::Config { .. }),
-        "{err:?}"
+    // The same request value, kept by another client: that client's own key and token.
+    let theirs = run!(other.cached_client_credentials(&cache, &request)).unwrap();
+    assert!(!theirs.same_as(&by_key));
+    assert_eq!(server.requests(), 2);
+    assert_ne!(
+        other.client_credentials_key(&request).unwrap(),
+        client.client_credentials_key(&request).unwrap()
     );
-    assert_eq!(server.requests(), 1);
+    let again = run!(client.cached_client_credentials(&cache, &request)).unwrap();
+    assert!(again.same_as(&by_key));
+    assert_eq!(server.requests(), 2);
 }
