@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// The source of the current time. Defaults to the system clock; tests pass a fixed one. Pure
 /// code takes the time as an argument and never reads a clock itself.
@@ -46,4 +46,10 @@ impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Clock")
     }
+}
+
+/// The time from the Unix epoch to `t`; zero for a time before the epoch (a clock set back
+/// does not panic).
+pub(crate) fn since_epoch(t: SystemTime) -> Duration {
+    t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()
 }

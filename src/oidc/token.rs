@@ -223,10 +223,7 @@ pub struct TokenSet {
     pub scope: Option<String>,
 }
 
-fn since_epoch(now: SystemTime) -> Duration {
-    now.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-}
+use crate::clock::since_epoch;
 
 impl TokenSet {
     /// How long the access token remains valid at `now` (zero once expired); `None` when the
