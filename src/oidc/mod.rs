@@ -33,6 +33,7 @@ pub mod pkce;
 mod principal;
 mod revocation;
 mod token;
+mod token_type;
 mod userinfo;
 
 pub use authorize::*;
@@ -48,4 +49,5 @@ pub use logout::*;
 pub use principal::*;
 pub use revocation::*;
 pub use token::*;
+pub use token_type::*;
 pub use userinfo::*;
