@@ -1,6 +1,8 @@
-//! Scope evaluation benchmarks: `ScopeSet::has_access`, `has_access` over a slice, building
-//! a `ScopeSet`, and a naive port of the reference SDK (parse every scope on every check,
-//! one owned object per scope) as the baseline.
+//! Scope evaluation benchmarks: `ScopeSet::has_access`, `has_access` over a slice, and a
+//! naive port of the reference SDK (parse every scope on every check, one owned object per
+//! scope) as the baseline of the checks; building a `ScopeSet`, beside a plain
+//! `HashSet<String>` of the same strings as the baseline of the build (`-- build` runs
+//! only those: compare the two medians of each size).
 //!
 //! Each measured iteration runs the 4 requests of one kind (hits or misses, resources of
 //! depth 1, 2, 3 and 4), so the time per check is the iteration's time / 4 (criterion's
@@ -12,6 +14,7 @@
 //! `i % 4` = 0, 1, 2, 3. Hits target the last scopes of each kind, so a scan goes through
 //! nearly the whole list; misses go through all of it.
 
+use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -170,17 +173,31 @@ fn bench_checks(c: &mut Criterion) {
     }
 }
 
+/// Builds a `ScopeSet` beside the baseline, in the same run and from the same `String`s:
+/// a `std::collections::HashSet<String>` with the default hasher (SipHash-1-3), filled by
+/// cloning each string (`iter().cloned().collect()`). Both timings include dropping the
+/// result.
 fn bench_build(c: &mut Criterion) {
     let mut group = c.benchmark_group("scope/build");
     group
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1200))
-        .sample_size(20);
+        .measurement_time(Duration::from_millis(1500))
+        .sample_size(30);
     for &n in SIZES {
         let scopes = scopes(n);
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("ScopeSet", n), &scopes, |b, scopes| {
-            b.iter(|| black_box(scopes.iter().collect::<ScopeSet>()))
+            b.iter(|| black_box(black_box(scopes).iter().collect::<ScopeSet>()))
+        });
+        group.bench_with_input(BenchmarkId::new("HashSet", n), &scopes, |b, scopes| {
+            b.iter(|| {
+                black_box(
+                    black_box(scopes)
+                        .iter()
+                        .cloned()
+                        .collect::<HashSet<String>>(),
+                )
+            })
         });
     }
     group.finish();

@@ -49,9 +49,11 @@
 //! ```
 
 mod hash;
+mod index;
 mod org;
 mod parse;
 mod set;
+mod table;
 #[cfg(test)]
 mod tests;
 

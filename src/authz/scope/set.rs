@@ -1,29 +1,25 @@
 //! [`ScopeSet`]: a compiled set of scopes whose checks cost a few hash look-ups.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use super::hash::FastHashBuilder;
+use super::index::Index;
 use super::parse::{Scope, ScopeError};
-
-type Map<V> = HashMap<Box<str>, V, FastHashBuilder>;
-type Set = HashSet<Box<str>, FastHashBuilder>;
-
-/// Past this many actions on one resource, the actions go into a hash set.
-const SMALL_ACTIONS: usize = 8;
 
 /// A compiled set of scopes: [`has_access`](ScopeSet::has_access) gives the same answer as
 /// [`scope::has_access`](super::has_access) over the same strings, in a time that does not
 /// grow with the number of scopes.
 ///
-/// A check is one hash look-up of the requested resource, plus one per prefix of it that
-/// ends before a `.` and has the length of some `resource:**` scope's resource; `*`
-/// resources are flags. Checks do not allocate.
+/// A check is one hash look-up of the requested resource (and one of the action when that
+/// resource has several literal actions), plus one per prefix of it that ends before a `.`
+/// and has the length of some `resource:**` scope's resource; `*` resources are flags.
+/// Checks do not allocate.
 ///
 /// The set keeps the original strings, in order and with duplicates, for
-/// [`iter`](ScopeSet::iter), `Debug` and `Display`. Strings that are not `resource:action`
-/// scopes (role scopes such as `owner`, empty strings, `users:`) are kept but never grant
-/// anything, as in the reference; use [`ScopeSet::try_from_scopes`] to reject them instead.
+/// [`iter`](ScopeSet::iter), `Debug` and `Display`: one after the other in a single buffer,
+/// which the index's keys point into, so building a set allocates no string per scope.
+/// Strings that are not `resource:action` scopes (role scopes such as `owner`, empty
+/// strings, `users:`) are kept but never grant anything, as in the reference; use
+/// [`ScopeSet::try_from_scopes`] to reject them instead.
 ///
 /// ```
 /// use idpkit::authz::scope::ScopeSet;
@@ -39,176 +35,12 @@ const SMALL_ACTIONS: usize = 8;
 /// ```
 #[derive(Clone, Default)]
 pub struct ScopeSet {
-    scopes: Vec<Box<str>>,
+    /// The scope strings, one after the other: the only copy of them, which the index's
+    /// keys point into.
+    text: String,
+    /// Where each scope string ends in `text` (each starts where the previous one ends).
+    ends: Vec<usize>,
     index: Index,
-}
-
-/// What the parsed scopes grant, arranged for look-ups.
-#[derive(Clone, Default)]
-struct Index {
-    /// `*:**` was seen: everything is granted.
-    everything: bool,
-    /// `*:A` scopes (A may be `*`): they apply to resources without a `.`.
-    star: Grants,
-    /// Scopes whose resource is not `*`, by resource (a `R:**` scope is here too, as it
-    /// grants any action on `R` itself).
-    exact: Map<Grants>,
-    /// Lengths of the keys of `exact`: other lengths skip that look-up.
-    exact_lens: Lengths,
-    /// Resources `R` of `R:**` scopes (R is not `*`): they grant `R.` + anything.
-    deep: Set,
-    /// Longest key of `deep`: prefixes longer than this are not looked up.
-    deep_max_len: usize,
-    /// Lengths of the keys of `deep`: prefixes of other lengths are not looked up.
-    deep_lens: Lengths,
-}
-
-/// A set of string lengths, as a bit mask (lengths of 63 and more share the last bit):
-/// a one-instruction filter before a hash look-up.
-#[derive(Clone, Copy, Default)]
-struct Lengths(u64);
-
-impl Lengths {
-    #[inline]
-    fn bit(len: usize) -> u64 {
-        1 << len.min(63)
-    }
-
-    fn insert(&mut self, len: usize) {
-        self.0 |= Self::bit(len);
-    }
-
-    #[inline]
-    fn contains(self, len: usize) -> bool {
-        self.0 & Self::bit(len) != 0
-    }
-}
-
-/// The actions granted on one resource.
-#[derive(Clone, Default)]
-struct Grants {
-    /// A `*` or `**` action was seen: every action is granted.
-    any_action: bool,
-    actions: Actions,
-}
-
-#[derive(Clone)]
-enum Actions {
-    Small(Vec<Box<str>>),
-    Large(Set),
-}
-
-impl Default for Actions {
-    fn default() -> Self {
-        Actions::Small(Vec::new())
-    }
-}
-
-impl Actions {
-    #[inline]
-    fn contains(&self, action: &str) -> bool {
-        match self {
-            Actions::Small(list) => list.iter().any(|a| **a == *action),
-            Actions::Large(set) => set.contains(action),
-        }
-    }
-
-    fn insert(&mut self, action: &str) {
-        if self.contains(action) {
-            return;
-        }
-        match self {
-            Actions::Small(list) if list.len() < SMALL_ACTIONS => list.push(action.into()),
-            Actions::Small(list) => {
-                let mut set: Set = list.drain(..).collect();
-                set.insert(action.into());
-                *self = Actions::Large(set);
-            }
-            Actions::Large(set) => {
-                set.insert(action.into());
-            }
-        }
-    }
-}
-
-impl Grants {
-    #[inline]
-    fn grants(&self, action: &str) -> bool {
-        self.any_action || self.actions.contains(action)
-    }
-
-    fn add(&mut self, action: &str) {
-        if action == "*" || action == "**" {
-            self.any_action = true;
-            // The individual actions are now irrelevant.
-            self.actions = Actions::default();
-        } else if !self.any_action {
-            self.actions.insert(action);
-        }
-    }
-}
-
-impl Index {
-    fn add(&mut self, scope: Scope<'_>) {
-        let Scope { resource, action } = scope;
-        if self.everything {
-            return;
-        }
-        if resource == "*" {
-            if action == "**" {
-                *self = Index {
-                    everything: true,
-                    ..Index::default()
-                };
-            } else {
-                self.star.add(action);
-            }
-            return;
-        }
-        if action == "**" && !self.deep.contains(resource) {
-            self.deep.insert(resource.into());
-            self.deep_max_len = self.deep_max_len.max(resource.len());
-            self.deep_lens.insert(resource.len());
-        }
-        if let Some(grants) = self.exact.get_mut(resource) {
-            grants.add(action);
-        } else {
-            let mut grants = Grants::default();
-            grants.add(action);
-            self.exact.insert(resource.into(), grants);
-            self.exact_lens.insert(resource.len());
-        }
-    }
-
-    #[inline]
-    fn has_access(&self, action: &str, resource: &str) -> bool {
-        if self.everything {
-            return true;
-        }
-        if self.exact_lens.contains(resource.len())
-            && let Some(grants) = self.exact.get(resource)
-            && grants.grants(action)
-        {
-            return true;
-        }
-        let bytes = resource.as_bytes();
-        let Some(first_dot) = bytes.iter().position(|&b| b == b'.') else {
-            return self.star.grants(action);
-        };
-        // Sub-resources: `R:**` grants `R.` + anything, so look up every prefix of the
-        // resource that ends just before a `.` (skipping lengths no `R` has).
-        let end = bytes.len().min(self.deep_max_len + 1);
-        let mut i = first_dot;
-        while i < end {
-            // `i` indexes an ASCII byte, so it is a char boundary.
-            if bytes[i] == b'.' && self.deep_lens.contains(i) && self.deep.contains(&resource[..i])
-            {
-                return true;
-            }
-            i += 1;
-        }
-        false
-    }
 }
 
 impl ScopeSet {
@@ -249,13 +81,12 @@ impl ScopeSet {
     {
         let mut set = ScopeSet::new();
         let mut invalid = Vec::new();
-        for (index, scope) in scopes.into_iter().enumerate() {
+        let scopes = scopes.into_iter();
+        set.reserve(scopes.size_hint().0);
+        for (index, scope) in scopes.enumerate() {
             let scope = scope.as_ref();
             match Scope::parse(scope) {
-                Ok(parsed) => {
-                    set.index.add(parsed);
-                    set.scopes.push(scope.into());
-                }
+                Ok(parsed) => set.push(scope, Some(parsed)),
                 Err(reason) => invalid.push(InvalidScope {
                     index,
                     scope: scope.to_owned(),
@@ -305,7 +136,7 @@ impl ScopeSet {
     /// ```
     #[inline]
     pub fn has_access(&self, action: &str, resource: &str) -> bool {
-        self.index.has_access(action, resource)
+        self.index.has_access(&self.text, action, resource)
     }
 
     /// Number of scope strings held, including those that grant nothing (role scopes,
@@ -318,7 +149,7 @@ impl ScopeSet {
     /// assert_eq!(set.len(), 3);
     /// ```
     pub fn len(&self) -> usize {
-        self.scopes.len()
+        self.ends.len()
     }
 
     /// Whether the set holds no scope string at all.
@@ -330,7 +161,7 @@ impl ScopeSet {
     /// assert!(!ScopeSet::from_space_separated("owner").is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
+        self.ends.is_empty()
     }
 
     /// The scope strings, as given (order and duplicates kept).
@@ -342,7 +173,11 @@ impl ScopeSet {
     /// assert_eq!(set.iter().collect::<Vec<_>>(), ["b:read", "owner", "a:read"]);
     /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + Clone {
-        self.scopes.iter().map(|s| &**s)
+        let (text, ends) = (self.text.as_str(), self.ends.as_slice());
+        (0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &text[start..ends[i]]
+        })
     }
 
     /// Whether the set holds this exact string (a literal comparison, e.g. for role
@@ -356,7 +191,23 @@ impl ScopeSet {
     /// assert!(!set.contains("admin"));
     /// ```
     pub fn contains(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| **s == *scope)
+        self.iter().any(|s| s == scope)
+    }
+
+    /// Makes room for `additional` more scopes.
+    fn reserve(&mut self, additional: usize) {
+        self.ends.reserve(additional);
+        self.index.reserve(additional);
+    }
+
+    /// Appends `scope`, and adds it to the index when it parsed.
+    fn push(&mut self, scope: &str, parsed: Option<Scope<'_>>) {
+        let start = self.text.len();
+        self.text.push_str(scope);
+        self.ends.push(self.text.len());
+        if let Some(parsed) = parsed {
+            self.index.add(&self.text, start, parsed);
+        }
     }
 }
 
@@ -373,12 +224,11 @@ impl<S: AsRef<str>> FromIterator<S> for ScopeSet {
 impl<S: AsRef<str>> Extend<S> for ScopeSet {
     /// Adds scopes leniently, as [`FromIterator`] does.
     fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
+        let iter = iter.into_iter();
+        self.reserve(iter.size_hint().0);
         for scope in iter {
             let scope = scope.as_ref();
-            if let Ok(parsed) = Scope::parse(scope) {
-                self.index.add(parsed);
-            }
-            self.scopes.push(scope.into());
+            self.push(scope, Scope::parse(scope).ok());
         }
     }
 }
@@ -386,7 +236,8 @@ impl<S: AsRef<str>> Extend<S> for ScopeSet {
 impl PartialEq for ScopeSet {
     /// Two sets are equal when they hold the same strings in the same order.
     fn eq(&self, other: &Self) -> bool {
-        self.scopes == other.scopes
+        // The same strings in the same order: the same boundaries and the same text.
+        self.ends == other.ends && self.text == other.text
     }
 }
 
@@ -394,14 +245,20 @@ impl Eq for ScopeSet {}
 
 impl fmt::Debug for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ScopeSet").field(&self.scopes).finish()
+        struct Strings<'a>(&'a ScopeSet);
+        impl fmt::Debug for Strings<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_tuple("ScopeSet").field(&Strings(self)).finish()
     }
 }
 
 impl fmt::Display for ScopeSet {
     /// The scopes separated by single spaces, as in an OAuth `scope` string.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, scope) in self.scopes.iter().enumerate() {
+        for (i, scope) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }

@@ -189,6 +189,64 @@ fn many_actions_on_one_resource() {
 }
 
 #[test]
+fn several_actions_on_a_resource_and_on_star() {
+    let scopes = [
+        "r:a", "r:b", "r:a", "*:x", "*:y", "q:**", "q:c", "s:*", "s:d", "t:e", "t:*", "t:f",
+        "a:b:c", "owner",
+    ];
+    let set: ScopeSet = scopes.iter().collect();
+    let requests = [
+        ("a", "r"),
+        ("b", "r"),
+        ("c", "r"),
+        ("", "r"),
+        ("x", "top"),
+        ("y", "top"),
+        ("z", "top"),
+        ("x", "top.sub"),
+        ("c", "q"),
+        ("z", "q.sub"),
+        ("d", "s"),
+        ("z", "s"),
+        ("z", "t"),
+        ("c", "a:b"),
+        // The request is split where the scope is not: never a match.
+        ("b:c", "a"),
+        ("c", "a"),
+        ("read", "owner"),
+    ];
+    for (action, resource) in requests {
+        assert_eq!(
+            set.has_access(action, resource),
+            has_access(scopes, action, resource),
+            "{action:?} on {resource:?}"
+        );
+    }
+    assert!(set.has_access("b", "r") && !set.has_access("c", "r"));
+    assert!(set.has_access("y", "top") && !set.has_access("z", "top"));
+    assert!(set.has_access("c", "a:b") && !set.has_access("b:c", "a"));
+}
+
+#[test]
+fn equality_follows_the_strings() {
+    let set = |scopes: &[&str]| scopes.iter().collect::<ScopeSet>();
+    assert_eq!(set(&["a:b", "c:d"]), set(&["a:b", "c:d"]));
+    // Same text once glued together, different strings.
+    assert_ne!(set(&["a:b", "c:d"]), set(&["a:bc", ":d"]));
+    assert_ne!(set(&["a:b"]), set(&["a:b", ""]));
+    assert_eq!(set(&["", ""]).iter().collect::<Vec<_>>(), ["", ""]);
+    let mut extended = set(&["a:b"]);
+    extended.extend(["*:**", "c:d"]);
+    assert_eq!(extended, set(&["a:b", "*:**", "c:d"]));
+    assert!(extended.has_access("x", "y.z"));
+    assert_eq!(
+        extended.iter().rev().collect::<Vec<_>>(),
+        ["c:d", "*:**", "a:b"]
+    );
+    assert!(extended.contains("*:**") && !extended.contains("a:b*"));
+}
+
+#[test]
 fn deep_prefixes() {
     let set: ScopeSet = ["a.b:**", "x.:**", "é:**", "long.prefix.here:**"]
         .into_iter()
