@@ -62,6 +62,8 @@
 //!   finds the entry by a hash precomputed in the key (of the endpoint, client id and audience;
 //!   [`TokenCache::lookup_target`] matches the scopes as a set without sorting them), compares
 //!   one precomputed instant with `now` and clones an `Arc`: no allocation, no exclusive lock.
+//!   The stored key itself (or a clone) is recognised by its pointer; an equal key built apart,
+//!   by a precomputed hash of every part and one string comparison.
 //! - A miss takes the write lock, checks again, and either joins the fetch in flight or starts
 //!   one: the entry records the flight, and the caller gets the [`FetchGuard`].
 //! - A flight is a once-set result plus an [`event_listener::Event`]. Waiting blocks the thread
