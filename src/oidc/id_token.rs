@@ -5,7 +5,7 @@
 //! provider's JWKS; then every claim check is idpkit's own, each failing with its own
 //! [`TokenValidationError`] variant.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::digest;
 use base64::Engine;
@@ -460,7 +460,7 @@ fn check_claims(
 ) -> Result<IdTokenClaims, TokenValidationError> {
     use TokenValidationError as E;
 
-    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = crate::clock::since_epoch(now);
     let leeway = checks.leeway;
     let at = Duration::from_secs;
 

@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::clock::since_epoch;
 use crate::error::{Error, OAuthError, OAuthErrorCode, Result};
 use crate::http::string_member;
 use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits};
@@ -222,8 +223,6 @@ pub struct TokenSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
-
-use crate::clock::since_epoch;
 
 impl TokenSet {
     /// How long the access token remains valid at `now` (zero once expired); `None` when the

@@ -4,7 +4,14 @@
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
+
+use foldhash::fast::FixedState;
+
+/// The seeds of the bucket hash and of the hash of every part.
+const BUCKET_SEED: u64 = 0x1d9c_0a7e;
+const FULL_SEED: u64 = 0x5eed_f011;
 
 /// What a cached token was requested for: the token endpoint, the client id, the scopes, the
 /// resource indicators (RFC 8707) and the audience.
@@ -13,7 +20,9 @@ use std::sync::Arc;
 /// deduplicated, so `["b", "a"]`, `["a b"]` and `["a", "b", "a"]` are one key. Resources are
 /// sorted and deduplicated too. The endpoint and the client id are compared exactly.
 ///
-/// Cheap to clone (one `Arc`); its hash is computed once, when it is made.
+/// Cheap to clone (one `Arc`); its hashes are computed once, when it is made. Comparing two
+/// clones of one key compares pointers; comparing keys built apart compares a hash of every part,
+/// then one string holding all of them.
 ///
 /// ```
 /// use idpkit::service_token::CacheKey;
@@ -26,14 +35,20 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CacheKey(Arc<KeyInner>);
 
-#[derive(PartialEq, Eq)]
 struct KeyInner {
+    /// The bucket hash: of the endpoint, the client id and the audience ([`key_hash`]).
     hash: u64,
-    token_endpoint: String,
-    client_id: String,
+    /// A hash of `text`: keys built apart that differ (such as a client's scope sets, which
+    /// share a bucket) are told apart without comparing strings.
+    full: u64,
+    /// Every part, each after its length ([`Canonical`]): two keys are equal exactly when these
+    /// are. The endpoint, the client id and the audience are read from it.
+    text: String,
+    token_endpoint: Range<usize>,
+    client_id: Range<usize>,
+    audience: Option<Range<usize>>,
     scopes: Box<[String]>,
     resources: Box<[String]>,
-    audience: Option<String>,
 }
 
 impl CacheKey {
@@ -100,13 +115,33 @@ impl CacheKey {
     /// The key of these parts, `scopes` and `resources` normalised (sorted, deduplicated).
     fn from_parts(exact: &Exact<'_>, scopes: &[&str], resources: &[&str]) -> CacheKey {
         let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        // Room for every part and its length (two characters up to 4,095 bytes).
+        let exact_parts = [exact.token_endpoint, exact.client_id];
+        let all = exact_parts
+            .iter()
+            .chain(exact.audience.iter())
+            .chain(scopes);
+        let size: usize = all.chain(resources).map(|s| s.len() + 2).sum();
+        let mut text = Canonical(String::with_capacity(size + 3));
+        text.count(scopes.len());
+        text.count(resources.len());
+        text.count(usize::from(exact.audience.is_some()));
+        let token_endpoint = text.push(exact.token_endpoint);
+        let client_id = text.push(exact.client_id);
+        for s in scopes.iter().chain(resources) {
+            text.push(s);
+        }
+        let audience = exact.audience.map(|a| text.push(a));
+        let text = text.0;
         CacheKey(Arc::new(KeyInner {
             hash: exact.hash(),
-            token_endpoint: exact.token_endpoint.to_owned(),
-            client_id: exact.client_id.to_owned(),
+            full: FixedState::with_seed(FULL_SEED).hash_one(text.as_str()),
+            text,
+            token_endpoint,
+            client_id,
+            audience,
             scopes: owned(scopes),
             resources: owned(resources),
-            audience: exact.audience.map(str::to_owned),
         }))
     }
 
@@ -122,10 +157,12 @@ impl CacheKey {
     /// the same sets.
     #[inline]
     pub(super) fn matches(&self, exact: &Exact<'_>, scopes: &[&str], resources: &[&str]) -> bool {
+        // As bytes: no check for char boundaries (the ranges are the parts' own).
         let k = &*self.0;
-        k.token_endpoint == exact.token_endpoint
-            && k.client_id == exact.client_id
-            && k.audience.as_deref() == exact.audience
+        let bytes = |range: &Range<usize>| &k.text.as_bytes()[range.start..range.end];
+        bytes(&k.token_endpoint) == exact.token_endpoint.as_bytes()
+            && bytes(&k.client_id) == exact.client_id.as_bytes()
+            && k.audience.as_ref().map(bytes) == exact.audience.map(str::as_bytes)
             && same_set(&k.scopes, scopes, true)
             && same_set(&k.resources, resources, false)
     }
@@ -137,7 +174,7 @@ impl CacheKey {
     /// assert_eq!(key.token_endpoint(), "https://op.example/token");
     /// ```
     pub fn token_endpoint(&self) -> &str {
-        &self.0.token_endpoint
+        self.part(&self.0.token_endpoint)
     }
 
     /// The client id.
@@ -147,7 +184,7 @@ impl CacheKey {
     /// assert_eq!(key.client_id(), "svc");
     /// ```
     pub fn client_id(&self) -> &str {
-        &self.0.client_id
+        self.part(&self.0.client_id)
     }
 
     /// The scopes, sorted and deduplicated.
@@ -177,14 +214,23 @@ impl CacheKey {
     /// assert_eq!(key.audience(), None);
     /// ```
     pub fn audience(&self) -> Option<&str> {
-        self.0.audience.as_deref()
+        self.0.audience.as_ref().map(|range| self.part(range))
+    }
+
+    /// A part of the key read from its text.
+    #[inline]
+    fn part(&self, range: &Range<usize>) -> &str {
+        &self.0.text[range.start..range.end]
     }
 }
 
 impl PartialEq for CacheKey {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+        let (a, b) = (&*self.0, &*other.0);
+        // The same allocation (a clone of the stored key); else the same hash of every part,
+        // confirmed by the parts themselves (one string: one comparison, not one a part).
+        Arc::ptr_eq(&self.0, &other.0) || (a.full == b.full && a.text == b.text)
     }
 }
 
@@ -199,11 +245,11 @@ impl Hash for CacheKey {
 impl fmt::Debug for CacheKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CacheKey")
-            .field("token_endpoint", &self.0.token_endpoint)
-            .field("client_id", &self.0.client_id)
+            .field("token_endpoint", &self.token_endpoint())
+            .field("client_id", &self.client_id())
             .field("scopes", &self.0.scopes)
             .field("resources", &self.0.resources)
-            .field("audience", &self.0.audience)
+            .field("audience", &self.audience())
             .finish()
     }
 }
@@ -224,13 +270,37 @@ impl Exact<'_> {
     }
 }
 
+/// Every part of a key in one string, each after its length, with the number of scopes, of
+/// resources and of audiences first: two keys are equal exactly when their strings are. A
+/// number is written in ASCII, six bits a character, each but the last with bit 0x40 set, so it
+/// ends where it ends and the string stays UTF-8.
+struct Canonical(String);
+
+impl Canonical {
+    fn count(&mut self, mut n: usize) {
+        while n >= 0x40 {
+            self.0.push(char::from(0x40 | (n & 0x3f) as u8));
+            n >>= 6;
+        }
+        self.0.push(char::from(n as u8));
+    }
+
+    /// Appends `part` after its length; where it stands.
+    fn push(&mut self, part: &str) -> Range<usize> {
+        self.count(part.len());
+        let start = self.0.len();
+        self.0.push_str(part);
+        start..self.0.len()
+    }
+}
+
 /// The hash of a key: of its endpoint, client id and audience only. Keys that differ only in
 /// scopes or resources share a bucket (a client has a few scope sets), so a lookup by parts
 /// needs neither to sort nor to hash the scopes: it matches them as a set against each key in
 /// the bucket (`CacheKey::matches`).
 #[inline]
 fn key_hash(token_endpoint: &str, client_id: &str, audience: Option<&str>) -> u64 {
-    let mut h = foldhash::fast::FixedState::with_seed(0x1d9c_0a7e).build_hasher();
+    let mut h = FixedState::with_seed(BUCKET_SEED).build_hasher();
     token_endpoint.hash(&mut h);
     client_id.hash(&mut h);
     audience.hash(&mut h);

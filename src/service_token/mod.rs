@@ -9,8 +9,9 @@
 //! ([`Lookup::Fetch`]); the others wait ([`Lookup::Wait`]) for its answer, success or error.
 //!
 //! This module is the pure, mode-agnostic protocol: it makes no request and reads no clock (the
-//! caller passes `now`). The clients use it through `IdpClient::cached_client_credentials` (and
-//! `cached_client_credentials_by_key`) in `idpkit::blocking` and `idpkit::asynch`; both can
+//! caller passes `now`). The clients use it through `IdpClient::cached_client_credentials` with
+//! an [`oidc::ClientCredentialsRequest`](crate::oidc::ClientCredentialsRequest), in
+//! `idpkit::blocking` and `idpkit::asynch`; both can
 //! share one cache, and a blocking thread and an async task can wait on the same fetch.
 //!
 //! ```no_run
@@ -25,8 +26,9 @@
 //!     .client_secret("s3cr3t")
 //!     .discover()
 //!     .await?;
-//! let a = sync_client.cached_client_credentials(&cache, &["projects:read"])?; // (not on a runtime thread)
-//! let b = async_client.cached_client_credentials(&cache, &["projects:read"]).await?;
+//! let request = idpkit::oidc::ClientCredentialsRequest::new(["projects:read"]); // keep it
+//! let a = sync_client.cached_client_credentials(&cache, &request)?; // (not on a runtime thread)
+//! let b = async_client.cached_client_credentials(&cache, &request).await?;
 //! assert!(a.same_as(&b)); // one token request
 //! # Ok(()) }
 //! ```
@@ -62,6 +64,8 @@
 //!   finds the entry by a hash precomputed in the key (of the endpoint, client id and audience;
 //!   [`TokenCache::lookup_target`] matches the scopes as a set without sorting them), compares
 //!   one precomputed instant with `now` and clones an `Arc`: no allocation, no exclusive lock.
+//!   The stored key itself (or a clone) is recognised by its pointer; an equal key built apart,
+//!   by a precomputed hash of every part and one string comparison.
 //! - A miss takes the write lock, checks again, and either joins the fetch in flight or starts
 //!   one: the entry records the flight, and the caller gets the [`FetchGuard`].
 //! - A flight is a once-set result plus an [`event_listener::Event`]. Waiting blocks the thread

@@ -106,6 +106,56 @@ fn key_normalisation() {
 }
 
 #[test]
+fn keys_built_apart_compare_every_part() {
+    let k = |endpoint, client_id, scopes: &[&str], resources: &[&str], audience| {
+        CacheKey::with_target(endpoint, client_id, scopes, resources, audience)
+    };
+    // Where one part ends and the next begins counts.
+    assert_ne!(
+        k("https://a", "bc", &[], &[], None),
+        k("https://ab", "c", &[], &[], None)
+    );
+    assert_ne!(
+        k(ENDPOINT, "svc", &["a", "b"], &[], None),
+        k(ENDPOINT, "svc", &["ab"], &[], None)
+    );
+    assert_ne!(
+        k(ENDPOINT, "svc", &["x"], &["y"], None),
+        k(ENDPOINT, "svc", &["x", "y"], &[], None)
+    );
+    assert_ne!(
+        k(ENDPOINT, "svc", &[], &["r"], None),
+        k(ENDPOINT, "svc", &[], &[], Some("r"))
+    );
+    assert_ne!(
+        k(ENDPOINT, "svc", &[], &[], Some("")),
+        k(ENDPOINT, "svc", &[], &[], None)
+    );
+    // Equal keys built apart: equal, with one hash, and each finds the other's token among
+    // the client's other scope sets (one bucket).
+    let hash = |key: &CacheKey| foldhash::fast::FixedState::default().hash_one(key);
+    let cache = TokenCache::new();
+    let sets: [&[&str]; 4] = [&["a"], &["a", "b"], &["b"], &["a", "b", "c"]];
+    for (i, scopes) in sets.iter().enumerate() {
+        let stored = k(ENDPOINT, "svc", scopes, &["r1", "r2"], Some("api"));
+        fill(&cache, &stored, at(T0), token(&format!("at-{i}"), None));
+    }
+    for (i, scopes) in sets.iter().enumerate() {
+        let mut apart: Vec<&str> = scopes.iter().rev().copied().collect();
+        apart.push(scopes[0]);
+        let apart = k(ENDPOINT, "svc", &apart, &["r2", "r1", "r2"], Some("api"));
+        let stored = k(ENDPOINT, "svc", scopes, &["r1", "r2"], Some("api"));
+        assert_eq!(apart, stored);
+        assert_eq!(hash(&apart), hash(&stored));
+        assert_eq!(
+            value_of(hit(cache.lookup(&apart, at(T0)))),
+            format!("at-{i}")
+        );
+    }
+    assert_eq!(cache.len(), 4);
+}
+
+#[test]
 fn lookup_by_parts_is_lookup_by_key() {
     let cache = TokenCache::new();
     let by_parts = |scopes: &[&str], resources: &[&str], audience| {

@@ -2,6 +2,7 @@
 //! their public parts, tokens signed with jsonwebtoken (or by hand for the attacks).
 
 use std::sync::OnceLock;
+use std::time::UNIX_EPOCH;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
