@@ -1,4 +1,6 @@
-// Shared test bodies: compiled once per mode by `tests/discovery.rs`.
+// Discovery and the transport's fault handling, compiled once per mode by `tests/clients.rs`.
+// The mock set-up (mockito) stays outside the shared async bodies; the happy path also runs
+// against the real provider.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -6,7 +8,10 @@ use std::time::{Duration, Instant};
 use idpkit::http::{HttpRequest, HttpResponse, RequestLimits, USER_AGENT_VALUE};
 use idpkit::{ErrorKind, Result};
 
-use super::{hanging_server, idp, maybe_async, provider, users_own_transport};
+use super::common::discover;
+use super::{idp, maybe_async, users_own_transport};
+use crate::hanging::hanging_server;
+use crate::provider;
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
@@ -25,13 +30,6 @@ fn document(issuer: &str) -> String {
         "x_vendor_extension": {"kept": true}
     })
     .to_string()
-}
-
-#[maybe_async]
-async fn discover<H: idp::HttpClient>(
-    builder: idp::IdpClientBuilder<H>,
-) -> Result<idp::IdpClient<H>> {
-    builder.discover().await
 }
 
 #[maybe_async]

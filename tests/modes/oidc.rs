@@ -1,17 +1,21 @@
-// Shared test bodies: compiled once per mode by `tests/oidc.rs`. Everything here runs against
-// the real provider; faults it will not produce on demand are in `modes/oidc_faults.rs`.
+// The relying party end to end against the project's real OpenID Provider, compiled once per
+// mode by `tests/clients.rs`. Faults the provider will not produce on demand are in
+// `modes/oidc_faults.rs`; the browserless login (set-up, not behaviour) is `support/browser.rs`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use idpkit::oidc::LogoutOptions;
+use idpkit::oidc::{SessionOptions, Principal, PrincipalType};
 use idpkit::oidc::{AuthMethod, TokenSet};
 use idpkit::oidc::{AuthorizationOptions, AuthorizationRequest};
-use idpkit::oidc::{Principal, PrincipalType, SessionOptions};
-use idpkit::{ErrorKind, IdToken, OAuthErrorCode, Result, TokenValidationError};
+use idpkit::oidc::LogoutOptions;
+use idpkit::{ErrorKind, OAuthErrorCode, Result, TokenValidationError};
 
-use super::{browser, fan_out, idp, maybe_async, op, provider};
+use super::common::{client_credentials, create_agent, discover, get_user_info, handle_callback};
+use super::common::{now_secs, refresh, session_agent, verify_id_token};
+use super::{agents_at_once, idp, maybe_async};
+use crate::{browser, op, provider};
 
 /// The redirect URI registered (any loopback port) for the code-flow clients.
 const REDIRECT: &str = "http://127.0.0.1:8976/callback";
@@ -22,13 +26,6 @@ const SCOPES: &[&str] = &[
     "organizations",
     "offline_access",
 ];
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 #[maybe_async]
 async fn client_with(
@@ -43,21 +40,12 @@ async fn client_with(
     if let Some(method) = method {
         builder = builder.auth_method(method);
     }
-    builder.discover().await.expect("discovery")
+    discover(builder).await.expect("discovery")
 }
 
 #[maybe_async]
 async fn rp(op: &op::TestOp, client_id: &str) -> idp::IdpClient {
     client_with(op, client_id, None).await
-}
-
-#[maybe_async]
-async fn callback(
-    client: &idp::IdpClient,
-    url: &str,
-    request: &AuthorizationRequest,
-) -> Result<Principal> {
-    client.handle_callback(url, request).await
 }
 
 /// Signs in through the provider's pages (browserless) and returns the callback URL.
@@ -80,7 +68,7 @@ fn sign_in(
 #[maybe_async]
 async fn login(client: &idp::IdpClient, login_hint: &str) -> Principal {
     let (request, url) = sign_in(client, login_hint, SCOPES);
-    callback(client, &url, &request).await.expect("callback")
+    handle_callback(client, &url, &request).await.expect("callback")
 }
 
 fn assert_alice(agent: &Principal) {
@@ -157,7 +145,7 @@ fn callback_errors_are_typed() {
         ("error:access_denied", OAuthErrorCode::AccessDenied),
     ] {
         let (request, url) = sign_in(&client, hint, SCOPES);
-        let err = run!(callback(&client, &url, &request)).expect_err(hint);
+        let err = run!(handle_callback(&client, &url, &request)).expect_err(hint);
         let oauth = err.oauth().unwrap_or_else(|| panic!("{hint}: {err:?}"));
         assert_eq!(oauth.code, code, "{hint}");
         assert!(oauth.description.is_some(), "{hint}");
@@ -166,12 +154,13 @@ fn callback_errors_are_typed() {
 
 #[test]
 fn a_callback_for_another_request_is_refused_before_the_code_is_used() {
-    let op = provider();
-    let client = run!(rp(op, "conf-basic"));
+    // Its own provider: it counts code exchanges, which other tests make at the same time.
+    let op = op::TestOp::start().expect("dedicated provider");
+    let client = run!(rp(&op, "conf-basic"));
     let (_, url) = sign_in(&client, "usr_alice", SCOPES);
     let other = client.create_authorization_url(SCOPES).expect("url");
     let before = op.token_requests("authorization_code");
-    let err = run!(callback(&client, &url, &other)).expect_err("state mismatch");
+    let err = run!(handle_callback(&client, &url, &other)).expect_err("state mismatch");
     assert!(matches!(err.kind(), ErrorKind::StateMismatch), "{err:?}");
     assert_eq!(op.token_requests("authorization_code"), before);
 }
@@ -184,7 +173,7 @@ fn a_callback_from_another_issuer_is_refused() {
     let iss = url::form_urlencoded::byte_serialize(op.issuer.as_bytes()).collect::<String>();
     assert!(url.contains(&iss), "{url}");
     let forged = url.replace(&iss, "https%3A%2F%2Fevil.example");
-    let err = run!(callback(&client, &forged, &request)).expect_err("iss");
+    let err = run!(handle_callback(&client, &forged, &request)).expect_err("iss");
     assert!(
         matches!(err.kind(), ErrorKind::CallbackIssuerMismatch { actual: Some(a), .. } if a == "https://evil.example"),
         "{err:?}"
@@ -194,7 +183,7 @@ fn a_callback_from_another_issuer_is_refused() {
         .replace(&format!("&iss={iss}"), "")
         .replace(&format!("iss={iss}&"), "");
     assert!(!stripped.contains("iss="), "{stripped}");
-    let err = run!(callback(&client, &stripped, &request)).expect_err("no iss");
+    let err = run!(handle_callback(&client, &stripped, &request)).expect_err("no iss");
     assert!(
         matches!(
             err.kind(),
@@ -202,11 +191,6 @@ fn a_callback_from_another_issuer_is_refused() {
         ),
         "{err:?}"
     );
-}
-
-#[maybe_async]
-async fn refresh(client: &idp::IdpClient, agent: &Principal) -> Result<Principal> {
-    client.refresh(agent).await
 }
 
 #[test]
@@ -231,24 +215,6 @@ fn refresh_rotates_the_refresh_token_and_the_old_one_is_dead() {
     assert!(!err.is_retryable());
 }
 
-#[maybe_async]
-async fn resume(
-    client: &idp::IdpClient,
-    tokens: TokenSet,
-    options: SessionOptions,
-) -> Result<idp::Session> {
-    client.create_agent(tokens, options).await
-}
-
-#[maybe_async]
-async fn session_agent(session: &idp::Session, auto: Option<bool>) -> Result<Principal> {
-    match auto {
-        None => session.principal().await,
-        Some(true) => session.refresh().await,
-        Some(false) => session.current().await,
-    }
-}
-
 /// Tokens of a fresh login, marked as expiring in `secs` seconds.
 fn expiring(agent: &Principal, secs: u64) -> TokenSet {
     let mut tokens = agent.tokens().clone();
@@ -265,9 +231,9 @@ fn fifty_concurrent_callers_share_one_refresh() {
     let sink = Arc::clone(&seen);
     let options = SessionOptions::new().on_refresh(move |t| sink.lock().unwrap().push(t.clone()));
     // Expires within the 60 s buffer: the first caller refreshes, the other 49 wait for it.
-    let session = run!(resume(&client, expiring(&agent, 10), options)).expect("session");
+    let session = run!(create_agent(&client, expiring(&agent, 10), options)).expect("session");
     let before = op.token_requests("refresh_token");
-    let results = fan_out(&session, 50);
+    let results = agents_at_once(&session, 50);
     assert_eq!(
         op.token_requests("refresh_token") - before,
         1,
@@ -299,7 +265,7 @@ fn a_session_without_auto_refresh_reports_expiry_and_never_calls_the_provider() 
     let agent = run!(login(&client, "usr_alice"));
     let mut tokens = agent.tokens().clone();
     tokens.expires_at = Some(now_secs() - 5);
-    let session = run!(resume(
+    let session = run!(create_agent(
         &client,
         tokens.clone(),
         SessionOptions::new().auto_refresh(false)
@@ -317,7 +283,7 @@ fn a_session_without_auto_refresh_reports_expiry_and_never_calls_the_provider() 
     let options = SessionOptions::new().on_refresh_error(move |_| {
         count.fetch_add(1, Ordering::SeqCst);
     });
-    let session = run!(resume(&client, tokens, options)).expect("session");
+    let session = run!(create_agent(&client, tokens, options)).expect("session");
     let err = run!(session_agent(&session, None)).expect_err("no refresh token");
     assert!(matches!(err.kind(), ErrorKind::TokenExpired), "{err:?}");
     assert_eq!(errors.load(Ordering::SeqCst), 1);
@@ -330,7 +296,7 @@ fn stored_tokens_resume_the_same_agent() {
     let agent = run!(login(&client, "usr_alice"));
     let stored = serde_json::to_string(agent.tokens()).expect("store");
     let tokens: TokenSet = serde_json::from_str(&stored).expect("load");
-    let session = run!(resume(&client, tokens, SessionOptions::new())).expect("session");
+    let session = run!(create_agent(&client, tokens, SessionOptions::new())).expect("session");
     let resumed = run!(session_agent(&session, None)).expect("agent");
     assert_eq!(
         resumed.access_token(),
@@ -340,12 +306,7 @@ fn stored_tokens_resume_the_same_agent() {
     assert_alice(&resumed);
     // A token set whose ID token was issued for another client is refused.
     let other = run!(rp(op, "conf-post"));
-    let err = run!(resume(
-        &other,
-        agent.tokens().clone(),
-        SessionOptions::new()
-    ))
-    .expect_err("aud");
+    let err = run!(create_agent(&other, agent.tokens().clone(), SessionOptions::new())).expect_err("aud");
     assert!(
         matches!(
             err.kind(),
@@ -353,17 +314,6 @@ fn stored_tokens_resume_the_same_agent() {
         ),
         "{err:?}"
     );
-}
-
-#[maybe_async]
-async fn verify(
-    client: &idp::IdpClient,
-    token: &str,
-    nonce: Option<&str>,
-) -> Result<idpkit::oidc::IdTokenClaims> {
-    client
-        .verify_id_token(&IdToken::new(token), nonce, None)
-        .await
 }
 
 #[test]
@@ -406,7 +356,7 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
     let client = run!(rp(&op, "conf-basic"));
     let good = op.sign(claims(&op), serde_json::json!({}));
     let verified =
-        run!(verify(&client, &good, Some("n-123"))).expect("the unspoiled token verifies");
+        run!(verify_id_token(&client, &good, Some("n-123"))).expect("the unspoiled token verifies");
     assert_eq!(verified.sub, "usr_alice");
 
     let b64 = |v: &serde_json::Value| {
@@ -434,11 +384,7 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
     };
     let bad_signature = String::from_utf8(bad_signature).unwrap();
     // HS256 "signed" with the provider's public key (the classic algorithm-confusion attack).
-    let public_jwks = {
-        let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-        let mut r = agent.get(format!("{}/jwks", op.issuer)).call().unwrap();
-        r.body_mut().read_to_string().unwrap()
-    };
+    let public_jwks = op.jwks();
     let hs256 = jsonwebtoken::encode(
         &jsonwebtoken::Header {
             alg: jsonwebtoken::Algorithm::HS256,
@@ -515,7 +461,7 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
         ),
     ];
     for (what, token, nonce, expected) in cases {
-        let err = run!(verify(&client, &token, nonce)).expect_err(what);
+        let err = run!(verify_id_token(&client, &token, nonce)).expect_err(what);
         match err.kind() {
             ErrorKind::TokenValidation(actual) => assert_eq!(actual, &expected, "{what}"),
             other => panic!("{what}: {other:?}"),
@@ -527,7 +473,7 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
     let before = op.jwks_requests();
     for _ in 0..20 {
         let forged = op.sign(claims(&op), serde_json::json!({"kid": "no-such-key"}));
-        let err = run!(verify(&client, &forged, Some("n-123"))).expect_err("unknown kid");
+        let err = run!(verify_id_token(&client, &forged, Some("n-123"))).expect_err("unknown kid");
         assert!(
             matches!(err.kind(), ErrorKind::TokenValidation(V::UnknownKey(Some(k))) if k == "no-such-key"),
             "{err:?}"
@@ -540,20 +486,12 @@ fn forged_id_tokens_are_each_rejected_with_their_own_error() {
     );
 }
 
-#[maybe_async]
-async fn userinfo(
-    client: &idp::IdpClient,
-    agent: &Principal,
-) -> Result<serde_json::Map<String, serde_json::Value>> {
-    client.get_user_info(agent).await
-}
-
 #[test]
 fn userinfo_belongs_to_the_agent() {
     let op = provider();
     let client = run!(rp(op, "conf-basic"));
     let agent = run!(login(&client, "usr_alice"));
-    let claims = run!(userinfo(&client, &agent)).expect("userinfo");
+    let claims = run!(get_user_info(&client, &agent)).expect("userinfo");
     assert_eq!(claims["sub"], "usr_alice");
     assert_eq!(claims["email"], "alice@example.com");
     assert_eq!(claims["organizations"].as_array().map(Vec::len), Some(2));
@@ -562,7 +500,7 @@ fn userinfo_belongs_to_the_agent() {
     let mut tokens = bob.tokens().clone();
     tokens.access_token = agent.access_token().clone();
     let mixed = Principal::from_claims(tokens, bob.claims().clone()).unwrap();
-    let err = run!(userinfo(&client, &mixed)).expect_err("mismatch");
+    let err = run!(get_user_info(&client, &mixed)).expect_err("mismatch");
     assert!(
         matches!(err.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_bob" && actual == "usr_alice"),
         "{err:?}"
@@ -570,7 +508,10 @@ fn userinfo_belongs_to_the_agent() {
 }
 
 #[maybe_async]
-async fn revoke_then_introspect(client: &idp::IdpClient, agent: &Principal) -> (bool, bool) {
+async fn revoke_then_introspect(
+    client: &idp::IdpClient,
+    agent: &Principal,
+) -> (bool, bool) {
     let token = agent.access_token();
     let before = client.introspect(token).await.expect("introspect");
     client.revoke_token(token).await.expect("revoke");
@@ -594,18 +535,12 @@ fn revoked_tokens_introspect_as_inactive() {
     assert_eq!(run!(revoke_then_introspect(&client, &agent)), (true, false));
 }
 
-#[maybe_async]
-async fn service(client: &idp::IdpClient, scopes: &[&str]) -> Result<Principal> {
-    let request = idpkit::oidc::ClientCredentialsRequest::new(scopes.iter().copied());
-    client.client_credentials(&request).await
-}
-
 #[test]
 fn client_credentials_give_a_service_agent_with_token_scopes() {
     let op = provider();
     let client = run!(rp(op, "service"));
     let agent =
-        run!(service(&client, &["projects:read", "users:read"])).expect("client credentials");
+        run!(client_credentials(&client, &["projects:read", "users:read"])).expect("client credentials");
     assert_eq!(agent.principal_type(), PrincipalType::Agent);
     assert_eq!(agent.id(), "service");
     assert!(agent.has_access("read", "projects"));
@@ -644,7 +579,7 @@ fn the_logout_url_is_accepted_by_the_provider() {
         .unwrap();
     let mut browser = browser::Browser::new();
     let url = browser.follow_until(&request.url, REDIRECT);
-    let agent = run!(callback(&client, &url, &request)).expect("login");
+    let agent = run!(handle_callback(&client, &url, &request)).expect("login");
     let logged_out = "http://127.0.0.1:8976/logged-out";
     let logout = client
         .create_logout_url(LogoutOptions {
@@ -674,12 +609,7 @@ fn secrets_never_show_in_debug() {
     let client = run!(rp(op, "conf-basic"));
     let agent = run!(login(&client, "usr_alice"));
     let request = client.create_authorization_url(SCOPES).unwrap();
-    let session = run!(resume(
-        &client,
-        agent.tokens().clone(),
-        SessionOptions::new()
-    ))
-    .unwrap();
+    let session = run!(create_agent(&client, agent.tokens().clone(), SessionOptions::new())).unwrap();
     let shown = format!(
         "{client:?} {agent:?} {:?} {request:?} {session:?}",
         agent.tokens()

@@ -1,22 +1,22 @@
-// Shared test bodies: compiled once per mode by `tests/oidc_faults.rs`.
+// The relying party against faults the real provider will not produce on demand: 500s,
+// garbage, a refreshed ID token for another subject, a provider that does not rotate refresh
+// tokens, a hanging token endpoint. Compiled once per mode by `tests/clients.rs`. mockito
+// serves the endpoints; ID tokens are signed with the real test provider's key (its
+// `/__test/sign`), so signatures are genuine and only the fault differs.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use idpkit::oidc::TokenSet;
-use idpkit::oidc::{Principal, SessionOptions};
+use idpkit::oidc::{SessionOptions, Principal};
 use idpkit::{CodeVerifier, ErrorKind, Result};
 
-use super::{hanging_server, idp, maybe_async, provider};
+use super::common::{create_agent, metadata, now_secs, refresh, session_agent};
+use super::{idp, maybe_async};
+use crate::hanging::hanging_server;
+use crate::provider;
 
 const CLIENT: &str = "rp-1";
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// A mock provider: mockito serves the token endpoint and the real provider's JWKS.
 struct Mock {
@@ -27,18 +27,10 @@ struct Mock {
 impl Mock {
     fn new() -> Mock {
         let mut server = mockito::Server::new();
-        let jwks = {
-            let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-            let mut r = agent
-                .get(format!("{}/jwks", provider().issuer))
-                .call()
-                .unwrap();
-            r.body_mut().read_to_string().unwrap()
-        };
         let jwks = server
             .mock("GET", "/jwks")
             .with_header("content-type", "application/json")
-            .with_body(jwks)
+            .with_body(provider().jwks())
             .create();
         Mock {
             server,
@@ -51,15 +43,9 @@ impl Mock {
     }
 
     fn metadata(&self, token_endpoint: &str) -> idpkit::oidc::ProviderMetadata {
-        let issuer = self.issuer();
-        serde_json::from_value(serde_json::json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/auth"),
-            "token_endpoint": token_endpoint,
-            "jwks_uri": format!("{issuer}/jwks"),
-            "id_token_signing_alg_values_supported": ["RS256"],
-        }))
-        .unwrap()
+        let mut metadata = metadata(&self.issuer(), token_endpoint);
+        metadata.id_token_signing_alg_values_supported = vec!["RS256".into()];
+        metadata
     }
 
     fn client(&self) -> idp::IdpClient {
@@ -106,25 +92,6 @@ async fn exchange(client: &idp::IdpClient) -> Result<Principal> {
     client
         .exchange_code("some-code", &CodeVerifier::new("v".repeat(43)))
         .await
-}
-
-#[maybe_async]
-async fn refresh(client: &idp::IdpClient, agent: &Principal) -> Result<Principal> {
-    client.refresh(agent).await
-}
-
-#[maybe_async]
-async fn session(
-    client: &idp::IdpClient,
-    tokens: TokenSet,
-    options: SessionOptions,
-) -> Result<idp::Session> {
-    client.create_agent(tokens, options).await
-}
-
-#[maybe_async]
-async fn agent_of(session: &idp::Session) -> Result<Principal> {
-    session.principal().await
 }
 
 #[test]
@@ -225,8 +192,8 @@ fn a_refreshed_id_token_for_another_subject_is_refused_after_on_refresh() {
         .on_refresh(move |t| sink.lock().unwrap().push(t.clone()))
         .on_refresh_error(move |e| errs.lock().unwrap().push(e.to_string()));
     let session =
-        run!(session(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
-    let err = run!(agent_of(&session)).expect_err("subject mismatch");
+        run!(create_agent(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
+    let err = run!(session_agent(&session, None)).expect_err("subject mismatch");
     assert!(
         matches!(err.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_alice" && actual == "usr_mallory"),
         "{err:?}"
@@ -316,14 +283,9 @@ fn a_jwks_endpoint_failure_is_reported() {
                 .to_string(),
         )
         .create();
-    let metadata = serde_json::from_value(serde_json::json!({
-        "issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"),
-        "token_endpoint": format!("{issuer}/token"), "jwks_uri": format!("{issuer}/jwks"),
-    }))
-    .unwrap();
     let client = idp::IdpClient::builder(&issuer, CLIENT)
         .redirect_uri("http://127.0.0.1:9999/cb")
-        .build_with_metadata(metadata)
+        .build_with_metadata(metadata(&issuer, &format!("{issuer}/token")))
         .unwrap();
     let err = run!(exchange(&client)).expect_err("jwks 503");
     assert_eq!(err.status(), Some(503));

@@ -1,5 +1,8 @@
-// Shared test bodies: compiled once per mode by `tests/pdp.rs`. Everything here runs against
-// the real PDP (Cerbos); faults it will not produce on demand are in `modes/pdp_faults.rs`.
+// The AuthZEN PDP client against a real policy decision point (Cerbos 0.55, `tests/pdp`),
+// compiled once per mode by `tests/clients.rs`: discovery, the project's own decision tables
+// (`tests/pdp/tables/*.json`), the AuthZEN working group's published interop vectors (read from
+// `../shared/vectors/` when that folder exists), Cerbos' metadata in the decision context, and
+// the missing search API. Faults Cerbos will not produce on demand are in `modes/pdp_faults.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +13,8 @@ use idpkit::authz::authzen::{
 };
 use serde_json::Value;
 
-use super::{idp, maybe_async, pdp_server, test_pdp};
+use super::{idp, maybe_async};
+use crate::{pdp_server, test_pdp};
 
 /// Single evaluations in the own tables: todo 104 + gateway 46 + document 99.
 const OWN_SINGLE: usize = 104 + 46 + 99;

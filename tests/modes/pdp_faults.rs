@@ -1,4 +1,7 @@
-// Shared test bodies: compiled once per mode by `tests/pdp_faults.rs`.
+// The AuthZEN PDP client against faults a real PDP will not produce on demand: 500s, 429 with
+// `Retry-After`, garbage, a PDP that never answers, a 400 that must not be retried, paging
+// loops. Compiled once per mode by `tests/clients.rs`. mockito serves the endpoints (a plain
+// `TcpListener` thread plays the hanging PDP).
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +16,7 @@ use idpkit::http::RetryPolicy;
 use idpkit::{ErrorKind, Result};
 use mockito::Matcher;
 
+use super::common::{evaluate, evaluations, metadata};
 use super::{idp, maybe_async};
 
 const KEY: &str = "test-api-key";
@@ -49,11 +53,6 @@ fn permit(mock: mockito::Mock) -> mockito::Mock {
         .with_body(r#"{"decision":true}"#)
 }
 
-#[maybe_async]
-async fn evaluate(client: &idp::PdpClient) -> Result<Decision> {
-    client.evaluate(&request()).await
-}
-
 #[test]
 fn a_500_is_retried_once_then_succeeds() {
     let mut server = mockito::Server::new();
@@ -79,7 +78,7 @@ fn a_500_is_retried_once_then_succeeds() {
         })
         .expect(1)
         .create();
-    let decision = run!(evaluate(&client(&server))).expect("after one retry");
+    let decision = run!(evaluate(&client(&server), &request())).expect("after one retry");
     assert!(decision.is_permitted());
     let ids = ids.lock().unwrap();
     assert_eq!(ids.len(), 2);
@@ -100,7 +99,7 @@ fn a_429_with_retry_after_waits_then_succeeds() {
         .create();
     let ok = permit(evaluation_mock(&mut server)).expect(1).create();
     let started = Instant::now();
-    let decision = run!(evaluate(&client(&server))).expect("after waiting");
+    let decision = run!(evaluate(&client(&server), &request())).expect("after waiting");
     let elapsed = started.elapsed();
     assert!(decision.is_permitted());
     assert!(
@@ -119,7 +118,7 @@ fn retries_give_up_after_the_policy_s_maximum() {
         .with_body("down")
         .expect(3)
         .create();
-    let err = run!(evaluate(&client(&server))).expect_err("still down");
+    let err = run!(evaluate(&client(&server), &request())).expect_err("still down");
     assert_eq!(err.status(), Some(503));
     fail.assert();
 }
@@ -133,7 +132,7 @@ fn a_400_is_not_retried() {
         .with_body(r#"{"code":3, "message":"proto: (line 1:172): unknown field \"foo\""}"#)
         .expect(1)
         .create();
-    let err = run!(evaluate(&client(&server))).expect_err("400");
+    let err = run!(evaluate(&client(&server), &request())).expect_err("400");
     assert_eq!(err.status(), Some(400));
     assert!(matches!(err.kind(), ErrorKind::Status { .. }), "{err:?}");
     bad.assert();
@@ -148,7 +147,7 @@ fn garbage_json_is_malformed_and_not_retried() {
         .with_body(r#"{"decision": "sekrit-value"#)
         .expect(1)
         .create();
-    let err = run!(evaluate(&client(&server))).expect_err("garbage");
+    let err = run!(evaluate(&client(&server), &request())).expect_err("garbage");
     assert!(
         matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
         "{err:?}"
@@ -205,11 +204,6 @@ fn a_hanging_pdp_is_a_timeout_after_the_retries() {
     );
 }
 
-#[maybe_async]
-async fn evaluate_exact(client: &idp::PdpClient, request: &EvaluationRequest) -> Result<Decision> {
-    client.evaluate(request).await
-}
-
 #[test]
 fn serialisation_sends_no_nulls_and_no_empty_members() {
     let mut server = mockito::Server::new();
@@ -231,14 +225,9 @@ fn serialisation_sends_no_nulls_and_no_empty_members() {
         Action::new("read"),
         Resource::new("document", "d1"),
     );
-    let decision = run!(evaluate_exact(&client(&server), &request)).expect("exact body");
+    let decision = run!(evaluate(&client(&server), &request)).expect("exact body");
     assert!(decision.is_permitted());
     exact.assert();
-}
-
-#[maybe_async]
-async fn batch(client: &idp::PdpClient, request: &EvaluationsRequest) -> Result<Vec<bool>> {
-    Ok(client.evaluate_batch(request).await?.decisions())
 }
 
 #[test]
@@ -257,7 +246,7 @@ fn a_batch_answer_of_an_impossible_length_is_malformed() {
         .action(Action::new("read"))
         .item(EvaluationItem::default().resource(Resource::new("document", "d1")))
         .item(EvaluationItem::default().resource(Resource::new("document", "d2")));
-    let err = run!(batch(&client(&server), &request)).expect_err("short");
+    let err = run!(evaluations(&client(&server), &request)).expect_err("short");
     assert!(
         matches!(err.kind(), ErrorKind::MalformedResponse { .. }),
         "{err:?}"
@@ -358,16 +347,9 @@ fn token_endpoint(
         })
         .create();
     let issuer = server.url();
-    let metadata = serde_json::from_value(serde_json::json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/auth"),
-        "token_endpoint": format!("{issuer}/token"),
-        "jwks_uri": format!("{issuer}/jwks"),
-    }))
-    .unwrap();
     let client = idp::IdpClient::builder(&issuer, "svc")
         .client_secret("svc-secret")
-        .build_with_metadata(metadata)
+        .build_with_metadata(metadata(&issuer, &format!("{issuer}/token")))
         .expect("idp client");
     (client, count, mock)
 }
@@ -410,14 +392,14 @@ fn client_credentials_come_from_the_cache_and_a_401_fetches_a_new_token_once() {
     let fresh = pdp_with_token(&mut server, "at-2", 200).expect(2);
     let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
-    assert!(run!(evaluate(&pdp)).expect("after one re-fetch").decision);
+    assert!(run!(evaluate(&pdp, &request())).expect("after one re-fetch").decision);
     assert_eq!(
         tokens.load(Ordering::SeqCst),
         2,
         "the 401 dropped at-1 and fetched at-2"
     );
     // The next call reuses the cached at-2: no token request.
-    assert!(run!(evaluate(&pdp)).expect("cached").decision);
+    assert!(run!(evaluate(&pdp, &request())).expect("cached").decision);
     assert_eq!(tokens.load(Ordering::SeqCst), 2);
     stale.assert();
     fresh.assert();
@@ -436,7 +418,7 @@ fn a_pdp_that_keeps_answering_401_gets_one_new_token_not_more() {
         .create();
     let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
-    let err = run!(evaluate(&pdp)).expect_err("401");
+    let err = run!(evaluate(&pdp, &request())).expect_err("401");
     assert_eq!(err.status(), Some(401));
     assert_eq!(tokens.load(Ordering::SeqCst), 2);
 }
@@ -452,18 +434,13 @@ fn bad_client_credentials_are_an_oauth_error_and_the_pdp_is_not_called() {
         .create();
     let pdp_mock = server.mock("POST", EVALUATION).expect(0).create();
     let issuer = server.url();
-    let metadata = serde_json::from_value(serde_json::json!({
-        "issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"),
-        "token_endpoint": format!("{issuer}/token"), "jwks_uri": format!("{issuer}/jwks"),
-    }))
-    .unwrap();
     let idp_client = idp::IdpClient::builder(&issuer, "svc")
         .client_secret("wrong")
-        .build_with_metadata(metadata)
+        .build_with_metadata(metadata(&issuer, &format!("{issuer}/token")))
         .unwrap();
     let cache = idpkit::service_token::TokenCache::new();
     let pdp = credentials_client(&server, idp_client, &cache);
-    let err = run!(evaluate(&pdp)).expect_err("invalid_client");
+    let err = run!(evaluate(&pdp, &request())).expect_err("invalid_client");
     assert_eq!(
         err.oauth().map(|o| o.code.clone()),
         Some(idpkit::OAuthErrorCode::InvalidClient),

@@ -1,4 +1,6 @@
-// Shared test bodies: compiled once per mode by `tests/token_cache.rs`.
+// The client-credentials token cache through the clients, against a counting loopback token
+// endpoint, compiled once per mode by `tests/clients.rs`. Every test starts its own token
+// server: they count its requests. The async-only cancellation is in `modes/async_only.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,7 +9,9 @@ use std::time::{Duration, SystemTime};
 use idpkit::service_token::{CachedToken, TokenCache};
 use idpkit::{Clock, Result};
 
-use super::{TokenServer, fan_out, idp, maybe_async};
+use super::common::cached_client_credentials as get;
+use super::{idp, tokens_at_once};
+use crate::token_server::TokenServer;
 
 const SCOPES: &[&str] = &["projects:read", "projects:write"];
 /// The test clock's start, a whole second.
@@ -39,12 +43,6 @@ fn set_time(millis: &AtomicU64, since_t0: Duration) {
     millis.store(T0 * 1000 + since_t0.as_millis() as u64, Ordering::SeqCst);
 }
 
-#[maybe_async]
-async fn get(client: &idp::IdpClient, cache: &TokenCache, scopes: &[&str]) -> Result<CachedToken> {
-    let request = idpkit::oidc::ClientCredentialsRequest::new(scopes.iter().copied());
-    client.cached_client_credentials(cache, &request).await
-}
-
 fn value(token: &CachedToken) -> &str {
     token.access_token().expose_secret()
 }
@@ -61,7 +59,7 @@ fn thousand_concurrent_callers_make_one_token_request() {
     let server = TokenServer::start();
     let cache = TokenCache::new();
     let client = client(&server);
-    let results = fan_out(&client, &cache, SCOPES, 1000);
+    let results = tokens_at_once(&client, &cache, SCOPES, 1000);
     assert_eq!(results.len(), 1000);
     assert_all(results, "at-1");
     assert_eq!(server.requests(), 1);
@@ -93,13 +91,12 @@ fn equal_scope_sets_share_a_token_other_keys_do_not() {
     );
     let other = client_for(&server, "svc-2", Clock::default());
     assert_eq!(value(&run!(get(&other, &cache, SCOPES)).unwrap()), "at-3");
-    let for_api = run!(
-        client.cached_client_credentials(
+    let for_api =
+        run!(client.cached_client_credentials(
             &cache,
             &idpkit::oidc::ClientCredentialsRequest::new(SCOPES.iter().copied())
                 .resource("https://api.example")
-        )
-    );
+        ));
     assert_eq!(value(&for_api.unwrap()), "at-4");
     // A separate cache shares nothing.
     assert_eq!(
@@ -118,12 +115,12 @@ fn a_token_within_the_refresh_buffer_is_refreshed_by_exactly_one_request() {
     assert_eq!(value(&run!(get(&client, &cache, SCOPES)).unwrap()), "at-1"); // expires T0+3600
 
     set_time(&millis, Duration::from_millis(3_539_999));
-    let results = fan_out(&client, &cache, SCOPES, 50);
+    let results = tokens_at_once(&client, &cache, SCOPES, 50);
     assert_all(results, "at-1");
     assert_eq!(server.requests(), 1);
 
     set_time(&millis, Duration::from_secs(3_540));
-    let results = fan_out(&client, &cache, SCOPES, 300);
+    let results = tokens_at_once(&client, &cache, SCOPES, 300);
     assert_all(results, "at-2");
     assert_eq!(server.requests(), 2);
 }
@@ -157,7 +154,7 @@ fn a_failing_endpoint_fails_every_waiter_then_the_next_call_recovers() {
     server.set_delay(Duration::from_millis(500));
     let cache = TokenCache::new();
     let client = client(&server);
-    let results = fan_out(&client, &cache, SCOPES, 200);
+    let results = tokens_at_once(&client, &cache, SCOPES, 200);
     assert_eq!(results.len(), 200);
     for r in results {
         let err = r.expect_err("every caller gets the error");

@@ -29,34 +29,27 @@ pub fn on_threads<T: Send>(n: usize, call: impl Fn() -> T + Sync) -> Vec<T> {
     })
 }
 
-/// Runs the futures `call` makes as `n` tasks on a fresh multi-threaded runtime, all released
-/// at once.
-pub fn on_tasks<T, F>(n: usize, call: impl Fn() -> F) -> Vec<T>
+/// Runs the futures `call` makes as `n` tasks on the current (multi-threaded) runtime, all
+/// released at once.
+pub async fn on_tasks<T, F>(n: usize, call: impl Fn() -> F) -> Vec<T>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let barrier = Arc::new(tokio::sync::Barrier::new(n));
-        let handles: Vec<_> = (0..n)
-            .map(|_| {
-                let barrier = Arc::clone(&barrier);
-                let future = call();
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    future.await
-                })
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            let future = call();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                future.await
             })
-            .collect();
-        let mut results = Vec::with_capacity(n);
-        for h in handles {
-            results.push(h.await.expect("task"));
-        }
-        results
-    })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for h in handles {
+        results.push(h.await.expect("task"));
+    }
+    results
 }

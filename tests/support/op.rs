@@ -124,6 +124,16 @@ impl TestOp {
         answer["token"].as_str().expect("token").to_owned()
     }
 
+    /// The provider's public keys, the JWKS document as it serves it.
+    pub fn jwks(&self) -> String {
+        let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+        let mut response = agent
+            .get(format!("{}/jwks", self.issuer))
+            .call()
+            .expect("GET /jwks");
+        response.body_mut().read_to_string().expect("JWKS body")
+    }
+
     /// The secret of a client, if it has one.
     pub fn client_secret(&self, id: &str) -> Option<&str> {
         self.client(id)["client_secret"].as_str()
