@@ -51,6 +51,7 @@ macro_rules! behaviours {
         mod oidc_faults;
         mod pdp;
         mod pdp_faults;
+        mod request_shapes;
         mod token_cache;
     };
 }

@@ -25,6 +25,15 @@ use crate::secret::{AccessToken, CodeVerifier, IdToken};
 
 type Claims = serde_json::Map<String, serde_json::Value>;
 
+/// A pure builder of a request about a token: revocation or introspection.
+type TokenRequest = fn(
+    &str,
+    &str,
+    Option<crate::oidc::TokenTypeHint>,
+    &crate::oidc::ClientAuth,
+    crate::http::RequestLimits,
+) -> Result<crate::http::HttpRequest>;
+
 #[maybe_async]
 impl<H: HttpClient> IdpClient<H> {
     /// Starts a sign-in: the URL to send the user to, with PKCE (S256), `state` and `nonce`
@@ -302,19 +311,10 @@ impl<H: HttpClient> IdpClient<H> {
     /// # Ok(()) }
     /// ```
     pub async fn revoke_token(&self, token: &impl OAuthToken) -> Result<()> {
-        let endpoint = self.endpoint(
-            "revocation_endpoint",
-            self.metadata().revocation_endpoint.as_deref(),
-        )?;
-        let request = build_revocation_request(
-            endpoint,
-            token.expose_token(),
-            Some(token.type_hint()),
-            self.client_auth(),
-            self.limits(),
-        )?;
-        self.transport()
-            .execute("revocation", request, parse_revocation_response)
+        let endpoint = self.metadata().revocation_endpoint.as_deref();
+        let endpoint = self.endpoint("revocation_endpoint", endpoint)?;
+        let send = (endpoint, build_revocation_request as TokenRequest);
+        self.about_token("revocation", send, token, parse_revocation_response)
             .await
     }
 
@@ -333,20 +333,26 @@ impl<H: HttpClient> IdpClient<H> {
     /// # Ok(()) }
     /// ```
     pub async fn introspect(&self, token: &impl OAuthToken) -> Result<Introspection> {
-        let endpoint = self.endpoint(
-            "introspection_endpoint",
-            self.metadata().introspection_endpoint.as_deref(),
-        )?;
-        let request = build_introspection_request(
-            endpoint,
-            token.expose_token(),
-            Some(token.type_hint()),
-            self.client_auth(),
-            self.limits(),
-        )?;
-        self.transport()
-            .execute("introspection", request, parse_introspection_response)
+        let endpoint = self.metadata().introspection_endpoint.as_deref();
+        let endpoint = self.endpoint("introspection_endpoint", endpoint)?;
+        let send = (endpoint, build_introspection_request as TokenRequest);
+        self.about_token("introspection", send, token, parse_introspection_response)
             .await
+    }
+
+    /// Sends `token` with its hint to an endpoint that authenticates the client (revocation,
+    /// introspection) and parses the answer.
+    async fn about_token<T>(
+        &self,
+        operation: &'static str,
+        (endpoint, build): (&str, TokenRequest),
+        token: &impl OAuthToken,
+        parse: fn(crate::http::HttpResponse, std::time::SystemTime) -> Result<T>,
+    ) -> Result<T> {
+        let hint = Some(token.type_hint());
+        let auth = self.client_auth();
+        let request = build(endpoint, token.expose_token(), hint, auth, self.limits())?;
+        self.transport().execute(operation, request, parse).await
     }
 
     /// The URL that ends the user's session at the provider (OpenID Connect RP-Initiated
