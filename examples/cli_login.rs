@@ -65,7 +65,7 @@ fn main() -> Res<()> {
     }
     let client = builder.discover()?;
     let scopes: Vec<&str> = args.scope.split_whitespace().collect();
-    let request = client.create_authorization_url(&scopes)?;
+    let request = client.create_authorization_url(scopes.as_slice())?;
 
     if !(args.open_browser && open_browser(&request.url)) {
         println!(

@@ -48,7 +48,10 @@ fn main() -> Res<()> {
         "organizations",
         "offline_access",
     ];
-    let request = client.create_authorization_url_with(&scopes, &options)?;
+    let request = client.create_authorization_url(idpkit::oidc::AuthorizationOptions {
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..options.clone()
+    })?;
     println!("   {}...", &request.url[..request.url.len().min(110)]);
     let mut browser = browser::Browser::new();
     let callback = browser.follow_until(&request.url, REDIRECT);

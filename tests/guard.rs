@@ -33,11 +33,9 @@ fn access_token(op: &op::TestOp, runtime: &tokio::runtime::Runtime) -> String {
             .unwrap();
         let options = idpkit::oidc::AuthorizationOptions {
             login_hint: Some("usr_alice".into()),
-            ..Default::default()
+            ..idpkit::oidc::AuthorizationOptions::new(["openid", "email"])
         };
-        let request = client
-            .create_authorization_url_with(&["openid", "email"], &options)
-            .unwrap();
+        let request = client.create_authorization_url(options).unwrap();
         let url = tokio::task::block_in_place(|| {
             browser::Browser::new().follow_until(&request.url, REDIRECT)
         });

@@ -134,7 +134,10 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
         .discover()
         .expect("discover");
     let request = client
-        .create_authorization_url_with(SCOPES, &options())
+        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
+            scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+            ..options().clone()
+        })
         .expect("authorization URL");
     let callback = sign_in(&request.url);
     let principal = client
@@ -174,7 +177,10 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
             .await
             .expect("discover");
         let request = client
-            .create_authorization_url_with(SCOPES, &options())
+            .create_authorization_url(idpkit::oidc::AuthorizationOptions {
+                scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+                ..options().clone()
+            })
             .expect("authorization URL");
         let url = request.url.clone();
         let callback = tokio::task::spawn_blocking(move || sign_in(&url))

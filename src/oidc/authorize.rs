@@ -18,8 +18,7 @@
 //!     "https://op.example/authorize",
 //!     "my-app",
 //!     "https://app.example/callback",
-//!     &["openid", "email"],
-//!     &AuthorizationOptions::default(),
+//!     &AuthorizationOptions::new(["openid", "email"]),
 //! )?;
 //! // ... redirect to `request.url`, keep `request` in the session; the user comes back with:
 //! let callback = format!("https://app.example/callback?code=abc&state={}", request.state);
@@ -75,6 +74,9 @@ const RESERVED: [&str; 8] = [
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthorizationOptions {
+    /// The scopes (RFC 6749 §3.3); `openid` is added when missing, an entry holding several
+    /// space-separated scopes is split.
+    pub scopes: Vec<String>,
     /// `prompt` (OIDC Core §3.1.2.1): `none`, `login`, `consent`, `select_account`,
     /// space-separated.
     pub prompt: Option<String>,
@@ -89,6 +91,42 @@ pub struct AuthorizationOptions {
     pub extra: Vec<(String, String)>,
 }
 
+impl AuthorizationOptions {
+    /// Options asking for these scopes, everything else at its default.
+    ///
+    /// ```
+    /// let options = idpkit::oidc::AuthorizationOptions::new(["email", "offline_access"]);
+    /// assert_eq!(options.scopes, ["email", "offline_access"]);
+    /// ```
+    pub fn new<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> Self {
+        AuthorizationOptions {
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Scopes alone: `client.create_authorization_url(["openid", "email"])`.
+impl<const N: usize> From<[&str; N]> for AuthorizationOptions {
+    fn from(scopes: [&str; N]) -> Self {
+        AuthorizationOptions::new(scopes)
+    }
+}
+
+/// Scopes alone: `client.create_authorization_url(&["openid", "email"])`.
+impl<const N: usize> From<&[&str; N]> for AuthorizationOptions {
+    fn from(scopes: &[&str; N]) -> Self {
+        AuthorizationOptions::new(scopes.iter().copied())
+    }
+}
+
+/// Scopes alone, from a slice.
+impl From<&[&str]> for AuthorizationOptions {
+    fn from(scopes: &[&str]) -> Self {
+        AuthorizationOptions::new(scopes.iter().copied())
+    }
+}
+
 /// An authorization request: the URL to send the user-agent to, and what the client must keep
 /// until the callback (in the user's session, server-side or encrypted).
 ///
@@ -99,7 +137,7 @@ pub struct AuthorizationOptions {
 /// ```
 /// use idpkit::oidc::{build_authorization_request, AuthorizationOptions, AuthorizationRequest};
 /// let request = build_authorization_request(
-///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
+///     "https://op.example/authorize", "my-app", "https://app.example/cb",
 ///     &AuthorizationOptions::default(),
 /// )?;
 /// let stored = serde_json::to_string(&request).unwrap();
@@ -134,7 +172,7 @@ impl AuthorizationRequest {
     /// ```
     /// use idpkit::oidc::{build_authorization_request, AuthorizationOptions, Grant};
     /// let request = build_authorization_request(
-    ///     "https://op.example/authorize", "app", "https://app.example/cb", &[],
+    ///     "https://op.example/authorize", "app", "https://app.example/cb",
     ///     &AuthorizationOptions::default(),
     /// )?;
     /// let grant = request.grant("the-code");
@@ -177,8 +215,7 @@ impl AuthorizationRequest {
 ///     "https://op.example/authorize?tenant=a",
 ///     "my-app",
 ///     "http://127.0.0.1:8400/cb",
-///     &["profile"],
-///     &AuthorizationOptions { prompt: Some("consent".into()), ..Default::default() },
+///     &AuthorizationOptions { prompt: Some("consent".into()), ..AuthorizationOptions::from(["profile"]) },
 /// )?;
 /// assert!(request.url.starts_with("https://op.example/authorize?tenant=a&response_type=code&client_id=my-app"));
 /// assert!(request.url.contains("&scope=openid+profile&"));
@@ -189,7 +226,6 @@ pub fn build_authorization_request(
     authorization_endpoint: &str,
     client_id: &str,
     redirect_uri: &str,
-    scopes: &[&str],
     options: &AuthorizationOptions,
 ) -> Result<AuthorizationRequest> {
     let mut url = require_secure_url("authorization_endpoint", authorization_endpoint)?;
@@ -197,7 +233,7 @@ pub fn build_authorization_request(
         return Err(Error::config("client_id must not be empty"));
     }
     validate_redirect_uri(redirect_uri)?;
-    let scope = scope_string(scopes)?;
+    let scope = scope_string(&options.scopes)?;
     for resource in &options.resources {
         validate_resource(resource)?;
     }
@@ -282,9 +318,12 @@ fn validate_resource(value: &str) -> Result<()> {
 }
 
 /// The `scope` value: `openid` first, then each scope once, in order.
-fn scope_string(scopes: &[&str]) -> Result<String> {
+fn scope_string<S: AsRef<str>>(scopes: &[S]) -> Result<String> {
     let mut tokens = vec!["openid"];
-    for token in scopes.iter().flat_map(|s| s.split_ascii_whitespace()) {
+    for token in scopes
+        .iter()
+        .flat_map(|s| s.as_ref().split_ascii_whitespace())
+    {
         // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
         let valid = token
             .bytes()
@@ -467,7 +506,7 @@ impl fmt::Debug for CallbackParams {
 /// use idpkit::{ErrorKind, OAuthErrorCode};
 /// use idpkit::oidc::{build_authorization_request, validate_callback, AuthorizationOptions, CallbackParams};
 /// let request = build_authorization_request(
-///     "https://op.example/authorize", "my-app", "https://app.example/cb", &[],
+///     "https://op.example/authorize", "my-app", "https://app.example/cb",
 ///     &AuthorizationOptions { prompt: Some("none".into()), ..Default::default() },
 /// )?;
 /// let query = format!("state={}&error=login_required&iss=https%3A%2F%2Fop.example", request.state);
@@ -525,7 +564,11 @@ mod tests {
     const ISSUER: &str = "https://op.example";
 
     fn build(options: &AuthorizationOptions) -> Result<AuthorizationRequest> {
-        build_authorization_request(AUTH, "client-1", REDIRECT, &["email"], options)
+        let options = AuthorizationOptions {
+            scopes: vec!["email".into()],
+            ..options.clone()
+        };
+        build_authorization_request(AUTH, "client-1", REDIRECT, &options)
     }
 
     fn fresh() -> AuthorizationRequest {
@@ -613,8 +656,7 @@ mod tests {
         let endpoint = "https://op.example/authorize?tenant=a%20b&p=1";
         let no_options = AuthorizationOptions::default();
         let req =
-            build_authorization_request(endpoint, "c", "https://app.example", &[], &no_options)
-                .unwrap();
+            build_authorization_request(endpoint, "c", "https://app.example", &no_options).unwrap();
         assert!(
             req.url
                 .starts_with(&format!("{endpoint}&response_type=code"))
@@ -627,7 +669,7 @@ mod tests {
 
     #[test]
     fn scopes_get_openid_once_and_are_validated() {
-        assert_eq!(scope_string(&[]).unwrap(), "openid");
+        assert_eq!(scope_string::<&str>(&[]).unwrap(), "openid");
         let scopes = ["profile", "openid", "email profile", "", "  "];
         assert_eq!(scope_string(&scopes).unwrap(), "openid profile email");
         let scopes = ["api:read", "https://x.example/s"];
@@ -654,7 +696,7 @@ mod tests {
         assert!(is_config(build(&twice)));
         assert!(is_config(build(&extra(&[("acr", "a"), ("acr", "b")]))));
         let endpoint = "https://op.example/authorize?client_id=other";
-        let r = build_authorization_request(endpoint, "c", REDIRECT, &[], &Default::default());
+        let r = build_authorization_request(endpoint, "c", REDIRECT, &Default::default());
         assert!(is_config(r));
     }
 
@@ -666,10 +708,10 @@ mod tests {
             "op.example/a",
             "",
         ] {
-            let r = build_authorization_request(bad, "c", REDIRECT, &[], &Default::default());
+            let r = build_authorization_request(bad, "c", REDIRECT, &Default::default());
             assert!(is_config(r), "{bad}");
         }
-        let r = build_authorization_request(AUTH, "", REDIRECT, &[], &Default::default());
+        let r = build_authorization_request(AUTH, "", REDIRECT, &Default::default());
         assert!(is_config(r));
         for bad in ["api", "https://api.example/#f", ""] {
             let options = AuthorizationOptions {

@@ -563,7 +563,6 @@ mod tests {
             endpoint,
             "app",
             "https://app.example/cb",
-            &[],
             &options,
         )
         .unwrap();

@@ -38,56 +38,40 @@ type TokenRequest = fn(
 impl<H: HttpClient> IdpClient<H> {
     /// Starts a sign-in: the URL to send the user to, with PKCE (S256), `state` and `nonce`
     /// freshly drawn from the OS. Keep the returned request (it is serde-serializable) until the
-    /// callback. `openid` is added to the scopes when missing.
+    /// callback. `options` is the request: scopes alone (`&["openid", "email"]`) or
+    /// [`AuthorizationOptions`] with `prompt`, `login_hint`, `max_age`, resource indicators and
+    /// extra parameters. `openid` is added to the scopes when missing.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`] when no redirect URI is configured.
+    /// [`ErrorKind::Config`] when no redirect URI is configured, a scope or resource is not
+    /// valid, or an extra parameter would override one idpkit sets.
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
+    /// use idpkit::oidc::AuthorizationOptions;
     /// let client = idpkit::IdpClientSync::builder("https://login.example.com", "app")
     ///     .redirect_uri("https://app.example.com/callback")
     ///     .discover()
     ///     .unwrap();
     /// let request = client.create_authorization_url(&["openid", "email"]).unwrap();
     /// println!("go to {}", request.url);
-    /// # }
-    /// ```
-    pub fn create_authorization_url(&self, scopes: &[&str]) -> Result<AuthorizationRequest> {
-        self.create_authorization_url_with(scopes, &AuthorizationOptions::default())
-    }
-
-    /// [`create_authorization_url`](Self::create_authorization_url) with options: `prompt`,
-    /// `login_hint`, `max_age`, resource indicators and extra parameters.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Config`] when no redirect URI is configured or an extra parameter would
-    /// override one idpkit sets.
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "blocking")] {
-    /// # let client = idpkit::IdpClientSync::discover("https://login.example.com", "app").unwrap();
-    /// let options = idpkit::oidc::AuthorizationOptions {
+    /// let request = client.create_authorization_url(AuthorizationOptions {
     ///     prompt: Some("consent".into()),
     ///     login_hint: Some("alice@example.com".into()),
-    ///     ..Default::default()
-    /// };
-    /// let request = client.create_authorization_url_with(&["openid", "offline_access"], &options).unwrap();
+    ///     ..AuthorizationOptions::new(["openid", "offline_access"])
+    /// }).unwrap();
     /// # }
     /// ```
-    pub fn create_authorization_url_with(
+    pub fn create_authorization_url(
         &self,
-        scopes: &[&str],
-        options: &AuthorizationOptions,
+        options: impl Into<AuthorizationOptions>,
     ) -> Result<AuthorizationRequest> {
         build_authorization_request(
             &self.metadata().authorization_endpoint,
             self.client_id(),
             self.redirect_uri()?,
-            scopes,
-            options,
+            &options.into(),
         )
     }
 

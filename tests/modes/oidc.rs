@@ -59,7 +59,10 @@ fn sign_in(
         ..Default::default()
     };
     let request = client
-        .create_authorization_url_with(scopes, &options)
+        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..options.clone()
+        })
         .expect("authorization URL");
     let url = browser::Browser::new().follow_until(&request.url, REDIRECT);
     (request, url)
@@ -575,7 +578,10 @@ fn the_logout_url_is_accepted_by_the_provider() {
         ..Default::default()
     };
     let request = client
-        .create_authorization_url_with(SCOPES, &options)
+        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
+            scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+            ..options.clone()
+        })
         .unwrap();
     let mut browser = browser::Browser::new();
     let url = browser.follow_until(&request.url, REDIRECT);
