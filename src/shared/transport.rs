@@ -224,8 +224,16 @@ impl<H: HttpClient> Transport<H> {
         let started = Instant::now();
         let mut retries = 0;
         let mut status = None;
+        // The request is copied only while another attempt may follow.
+        let mut pending = Some(request);
         let result = loop {
-            let outcome = match self.http.send(request.clone()).await {
+            let Some(request) = pending.take() else {
+                break Err(Error::config("no request left to retry"));
+            };
+            if retries < policy.max_retries {
+                pending = Some(request.clone());
+            }
+            let outcome = match self.http.send(request).await {
                 Ok(response) => {
                     status = Some(response.status().as_u16());
                     enforce_body_limit(response, self.limits)
