@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn login(State(app): State<App>) -> Result<Response, Failure> {
-    let request = app.client.create_authorization_url(&[
+    let request = app.client.create_authorization_url([
         "openid",
         "email",
         "profile",
