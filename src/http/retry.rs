@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::authz::authzen::CERBOS_OVERSIZED_REQUEST;
 use crate::error::{Error, ErrorKind};
 
 /// When to try a failed call again, and after how long.
@@ -34,8 +33,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Answers that are final although their status is retryable: an error with the status of
     /// a `(status, text)` pair whose body excerpt contains the text is not retried (some servers
-    /// report a permanent failure with a status that usually means "try later"). Default:
-    /// [`CERBOS_OVERSIZED_REQUEST`], Cerbos' 429 for a request too large to accept.
+    /// report a permanent failure with a status that usually means "try later"). Default: none;
+    /// the PDP client's default policy
+    /// ([`authzen::pdp_retry_policy`](crate::authz::authzen::pdp_retry_policy)) lists Cerbos'
+    /// 429 for a request too large to accept.
     ///
     /// ```
     /// use idpkit::{Error, ErrorKind, http::RetryPolicy};
@@ -54,7 +55,7 @@ impl Default for RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(2),
-            final_answers: &[CERBOS_OVERSIZED_REQUEST],
+            final_answers: &[],
         }
     }
 }
@@ -173,6 +174,14 @@ mod tests {
             body_excerpt: r#"{"code":8, "message":"grpc: received message larger than max (5243005 vs. 4194304)"}"#.into(),
             retry_after: None,
         });
+        // Retryable by default; final once listed (as the PDP client's default policy does).
+        assert!(p.delay(0, &oversized).is_some());
+        let final_answers: &[(u16, &str)] = &[(429, "larger than max")];
+        let p = RetryPolicy { final_answers, ..p };
+        let big = RetryPolicy {
+            final_answers,
+            ..big
+        };
         assert_eq!(p.delay(0, &oversized), None);
         assert_eq!(big.delay(0, &oversized), None);
     }
@@ -186,7 +195,10 @@ mod tests {
                 retry_after: None,
             })
         };
-        let p = RetryPolicy::default();
+        let p = RetryPolicy {
+            final_answers: &[(429, "larger than max")],
+            ..RetryPolicy::default()
+        };
         // The text alone does not make an answer final: the status must match too.
         assert!(p.delay(0, &answer(503, "larger than max")).is_some());
         assert!(p.delay(0, &answer(429, "slow down")).is_some());

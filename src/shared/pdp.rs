@@ -15,10 +15,10 @@ use crate::authz::authzen::{
     SearchRequest, SearchResponse, Subject, SubjectSearchRequest, build_evaluation_request,
     build_evaluations_request, build_metadata_request, build_search_request,
     parse_evaluation_response, parse_evaluations_response, parse_metadata_response,
-    parse_search_response, set_bearer,
+    parse_search_response, pdp_retry_policy, set_bearer,
 };
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, RetryPolicy, transport_setters};
+use crate::http::{HttpRequest, HttpResponse, transport_setters};
 use crate::oidc::ClientCredentialsRequest;
 use crate::service_token::{CachedToken, TokenCache};
 
@@ -62,7 +62,8 @@ impl fmt::Debug for PdpAuth {
 }
 
 /// A client of one OpenID AuthZEN 1.0 policy decision point: access evaluation, batches,
-/// searches. Failed calls are retried as its [`RetryPolicy`] says (5xx, 429, timeouts and
+/// searches. Failed calls are retried as its [`RetryPolicy`](crate::http::RetryPolicy) says
+/// (default [`pdp_retry_policy`](crate::authz::authzen::pdp_retry_policy): 5xx, 429, timeouts and
 /// transport failures; never another 4xx); a deny is an answer, never an error.
 ///
 /// Cheap to clone (the state is shared behind an `Arc`) and `Send + Sync`.
@@ -129,7 +130,7 @@ impl PdpClient<DefaultHttp> {
         PdpClientBuilder {
             pdp_url: pdp_url.into(),
             auth: PdpAuth::None,
-            transport: TransportBuilder::new(RetryPolicy::default()),
+            transport: TransportBuilder::new(pdp_retry_policy()),
         }
     }
 }

@@ -5,23 +5,45 @@
 //!   request's context has `"cerbos.includeMeta": true` (`context["cerbos.response"]`, a
 //!   `CheckResources` response): the deciding policy, the access path, the rules' outputs.
 //! - [`CERBOS_OVERSIZED_REQUEST`]: Cerbos' 429 for a request over its size limit, which is not
-//!   rate limiting; [`RetryPolicy::default`](crate::http::RetryPolicy::default) does not retry it.
+//!   rate limiting; the PDP client's default policy ([`pdp_retry_policy`]) does not retry it.
 
 use serde_json::Value;
 
 use super::model::Decision;
+use crate::http::RetryPolicy;
 
 /// Cerbos' answer to a request larger than it accepts: a 429 (gRPC `RESOURCE_EXHAUSTED`) whose
 /// body says `received message larger than max`. It is not rate limiting, so trying again
-/// cannot help; [`RetryPolicy::default`](crate::http::RetryPolicy::default) lists it in its
+/// cannot help; [`pdp_retry_policy`] lists it in its
 /// [`final_answers`](crate::http::RetryPolicy::final_answers).
 ///
 /// ```
-/// use idpkit::authz::authzen::CERBOS_OVERSIZED_REQUEST;
+/// use idpkit::authz::authzen::{CERBOS_OVERSIZED_REQUEST, pdp_retry_policy};
 /// assert_eq!(CERBOS_OVERSIZED_REQUEST, (429, "larger than max"));
-/// assert!(idpkit::http::RetryPolicy::default().final_answers.contains(&CERBOS_OVERSIZED_REQUEST));
+/// assert!(pdp_retry_policy().final_answers.contains(&CERBOS_OVERSIZED_REQUEST));
 /// ```
 pub const CERBOS_OVERSIZED_REQUEST: (u16, &str) = (429, "larger than max");
+
+/// The PDP client's default retry policy: [`RetryPolicy::default`] (2 retries, 100 ms doubling
+/// to 2 s, `Retry-After` honoured) with [`CERBOS_OVERSIZED_REQUEST`] as a final answer. A
+/// policy given to the builder's `retry_policy` is used as given.
+///
+/// ```
+/// use idpkit::{Error, ErrorKind, authz::authzen::pdp_retry_policy};
+/// let oversized = Error::from(ErrorKind::Status {
+///     status: 429,
+///     body_excerpt: "grpc: received message larger than max (5243005 vs. 4194304)".into(),
+///     retry_after: None,
+/// });
+/// assert_eq!(pdp_retry_policy().delay(0, &oversized), None);
+/// assert!(idpkit::http::RetryPolicy::default().delay(0, &oversized).is_some());
+/// ```
+pub fn pdp_retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        final_answers: &[CERBOS_OVERSIZED_REQUEST],
+        ..RetryPolicy::default()
+    }
+}
 
 /// Cerbos extensions of [`Decision`].
 impl Decision {

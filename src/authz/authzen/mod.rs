@@ -53,7 +53,7 @@ pub use batch::{
     EvaluationItem, EvaluationsOptions, EvaluationsRequest, EvaluationsResponse,
     EvaluationsSemantic,
 };
-pub use cerbos::CERBOS_OVERSIZED_REQUEST;
+pub use cerbos::{CERBOS_OVERSIZED_REQUEST, pdp_retry_policy};
 pub use metadata::{
     DEFAULT_EVALUATION_PATH, DEFAULT_EVALUATIONS_PATH, PdpEndpoints, PdpId, PdpMetadata,
 };
