@@ -39,19 +39,15 @@ fn main() -> Res<()> {
     println!("3. Sign-in: authorization URL with PKCE S256, state and nonce...");
     let options = AuthorizationOptions {
         login_hint: Some("usr_alice".into()),
-        ..Default::default()
+        ..AuthorizationOptions::new([
+            "openid",
+            "email",
+            "profile",
+            "organizations",
+            "offline_access",
+        ])
     };
-    let scopes = [
-        "openid",
-        "email",
-        "profile",
-        "organizations",
-        "offline_access",
-    ];
-    let request = client.create_authorization_url(idpkit::oidc::AuthorizationOptions {
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..options.clone()
-    })?;
+    let request = client.create_authorization_url(options)?;
     println!("   {}...", &request.url[..request.url.len().min(110)]);
     let mut browser = browser::Browser::new();
     let callback = browser.follow_until(&request.url, REDIRECT);

@@ -113,10 +113,11 @@ fn sign_in(client_url: &str) -> String {
     browser::Browser::new().follow_until(client_url, REDIRECT)
 }
 
+/// Alice's sign-in request.
 fn options() -> AuthorizationOptions {
     AuthorizationOptions {
         login_hint: Some("usr_alice".into()),
-        ..Default::default()
+        ..AuthorizationOptions::from(SCOPES)
     }
 }
 
@@ -134,10 +135,7 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
         .discover()
         .expect("discover");
     let request = client
-        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
-            scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
-            ..options().clone()
-        })
+        .create_authorization_url(options())
         .expect("authorization URL");
     let callback = sign_in(&request.url);
     let principal = client
@@ -177,10 +175,7 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
             .await
             .expect("discover");
         let request = client
-            .create_authorization_url(idpkit::oidc::AuthorizationOptions {
-                scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
-                ..options().clone()
-            })
+            .create_authorization_url(options())
             .expect("authorization URL");
         let url = request.url.clone();
         let callback = tokio::task::spawn_blocking(move || sign_in(&url))

@@ -12,7 +12,11 @@ use tracing::field::Empty;
 use crate::error::Error;
 use crate::http::HttpRequest;
 
-/// The name of every request span.
+/// The name of every request span, for a subscriber's filter.
+///
+/// ```
+/// assert_eq!(idpkit::http::REQUEST_SPAN, "idpkit.request");
+/// ```
 pub const REQUEST_SPAN: &str = "idpkit.request";
 
 /// Opens the span of one operation (all its attempts) for `request`.

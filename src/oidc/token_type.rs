@@ -46,9 +46,20 @@ impl TokenTypeHint {
 /// assert_eq!(RefreshToken::new("rt").type_hint(), TokenTypeHint::RefreshToken);
 /// ```
 pub trait OAuthToken: sealed::Sealed + Send + Sync {
-    /// The token itself.
+    /// The token itself, to put on the wire (never to log).
+    ///
+    /// ```
+    /// use idpkit::{RefreshToken, oidc::OAuthToken};
+    /// assert_eq!(RefreshToken::new("rt").expose_token(), "rt");
+    /// ```
     fn expose_token(&self) -> &str;
-    /// What kind of token it is.
+
+    /// What kind of token it is: the `token_type_hint` sent with it.
+    ///
+    /// ```
+    /// use idpkit::{AccessToken, oidc::{OAuthToken, TokenTypeHint}};
+    /// assert_eq!(AccessToken::new("at").type_hint(), TokenTypeHint::AccessToken);
+    /// ```
     fn type_hint(&self) -> TokenTypeHint;
 }
 

@@ -56,13 +56,10 @@ fn sign_in(
 ) -> (AuthorizationRequest, String) {
     let options = AuthorizationOptions {
         login_hint: Some(login_hint.to_owned()),
-        ..Default::default()
+        ..AuthorizationOptions::from(scopes)
     };
     let request = client
-        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            ..options.clone()
-        })
+        .create_authorization_url(options)
         .expect("authorization URL");
     let url = browser::Browser::new().follow_until(&request.url, REDIRECT);
     (request, url)
@@ -575,14 +572,9 @@ fn the_logout_url_is_accepted_by_the_provider() {
     let client = run!(rp(op, "conf-basic"));
     let options = AuthorizationOptions {
         login_hint: Some("usr_alice".into()),
-        ..Default::default()
+        ..AuthorizationOptions::from(SCOPES)
     };
-    let request = client
-        .create_authorization_url(idpkit::oidc::AuthorizationOptions {
-            scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
-            ..options.clone()
-        })
-        .unwrap();
+    let request = client.create_authorization_url(options).unwrap();
     let mut browser = browser::Browser::new();
     let url = browser.follow_until(&request.url, REDIRECT);
     let agent = run!(handle_callback(&client, &url, &request)).expect("login");
