@@ -10,12 +10,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/setup-authpi.sh >/dev/null
+bash scripts/setup-python.sh >/dev/null
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 if [ -z "${SKIP_CARGO_BENCH:-}" ]; then
     cargo bench --no-default-features --bench scope
 fi
 echo
-"$ROOT/target/authpi-venv/bin/python" scripts/bench_vs_reference.py \
+"$ROOT/target/py-venv/bin/python" scripts/bench_vs_reference.py \
     --criterion "$TARGET_DIR/criterion" --sizes "${SIZES:-10,1000}"

@@ -18,9 +18,9 @@ for dir in tests/op tests/pdp; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
-if [ -x scripts/setup-authpi.sh ]; then
-  step "install the reference Python SDK for the differential scope test"
-  scripts/setup-authpi.sh
+if [ -x scripts/setup-python.sh ]; then
+  step "install the Python reference SDKs and interop packages (target/py-venv)"
+  scripts/setup-python.sh
 fi
 
 step "cargo fmt --check"

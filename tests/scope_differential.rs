@@ -5,7 +5,7 @@
 //! `has_access`, `ScopeSet::has_access`, `parse_scope`, the `AccessProfile` checks and
 //! `Organization::parse_claim`.
 //!
-//! The interpreter is `target/authpi-venv/bin/python` (made by `scripts/setup-authpi.sh`),
+//! The interpreter is `target/py-venv/bin/python` (made by `scripts/setup-python.sh`),
 //! or the one named by `IDPKIT_AUTHPI_PYTHON`.
 
 use std::io::Write;
@@ -350,10 +350,10 @@ fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("IDPKIT_AUTHPI_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/authpi-venv/bin/python");
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/py-venv/bin/python");
     assert!(
         venv.exists(),
-        "the reference SDK is not installed: run `scripts/setup-authpi.sh` (creates {}), \
+        "the reference SDK is not installed: run `scripts/setup-python.sh` (creates {}), \
          or set IDPKIT_AUTHPI_PYTHON to a Python with authpi-idp==1.1.2",
         venv.display()
     );
@@ -376,7 +376,7 @@ fn matches_reference_sdk() {
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
-                "cannot start {} ({e}): run `scripts/setup-authpi.sh`",
+                "cannot start {} ({e}): run `scripts/setup-python.sh`",
                 python.display()
             )
         });
@@ -386,7 +386,7 @@ fn matches_reference_sdk() {
     writer.join().unwrap().unwrap();
     assert!(
         output.status.success(),
-        "{} {} failed ({}); is authpi-idp installed? run `scripts/setup-authpi.sh`",
+        "{} {} failed ({}); is authpi-idp installed? run `scripts/setup-python.sh`",
         python.display(),
         script.display(),
         output.status
