@@ -11,6 +11,7 @@
 //! | a token that does not verify (inactive, expired, malformed) | 401, `… error="invalid_token"` |
 //! | the PDP denies | 403 |
 //! | the provider or the PDP cannot be reached or answers garbage | 503 |
+//! | verification and decision together take longer than the [budget](Guard::budget) (default 5 s) | 503 |
 //!
 //! On success the verified [`Caller`] is put in the request's extensions, so handlers can
 //! take `Extension<Caller>`.
@@ -37,6 +38,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::Next;
@@ -211,7 +213,12 @@ struct GuardInner {
     id_param: Option<String>,
     subject: Box<SubjectFn>,
     resource: Option<Box<ResourceFn>>,
+    budget: Duration,
 }
+
+/// The default [`Guard::budget`]: well under the 30 s after which proxies and load balancers
+/// usually give up on a request.
+pub const DEFAULT_GUARD_BUDGET: Duration = Duration::from_secs(5);
 
 impl Guard {
     /// A guard verifying tokens with `verifier` and asking `pdp`. Defaults: subject
@@ -233,6 +240,7 @@ impl Guard {
                 id_param: None,
                 subject: Box::new(|p: &Caller| Subject::new("user", &p.subject)),
                 resource: None,
+                budget: DEFAULT_GUARD_BUDGET,
             }),
         }
     }
@@ -261,6 +269,25 @@ impl Guard {
     pub fn realm(self, realm: impl Into<String>) -> Self {
         let realm = realm.into();
         self.with(|g| g.realm = realm)
+    }
+
+    /// The most time one request may spend in the guard: token verification, resource
+    /// resolution and the PDP's decision together, every retry of the clients included (default
+    /// [`DEFAULT_GUARD_BUDGET`], 5 s). Past it the guard answers 503 and drops the calls still
+    /// under way, so a provider or PDP that stops answering costs each request this much and no
+    /// more.
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// let guard = guard.budget(std::time::Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn budget(self, budget: Duration) -> Self {
+        self.with(|g| g.budget = budget)
     }
 
     /// Takes the resource id from this path parameter (default: the route's first one).
@@ -349,6 +376,7 @@ impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Guard")
             .field("realm", &self.inner.realm)
+            .field("budget", &self.inner.budget)
             .field("resource_id_param", &self.inner.id_param)
             .finish_non_exhaustive()
     }
@@ -387,35 +415,45 @@ pub async fn enforce(
 ) -> Response {
     let guard = &requirement.guard.inner;
     let (mut parts, body) = request.into_parts();
-    let Some(token) = bearer_token(&parts) else {
-        return unauthorized(&guard.realm, None);
+    match tokio::time::timeout(guard.budget, decide(&requirement, &mut parts)).await {
+        Ok(Ok(caller)) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(Err(refusal)) => refusal,
+        Err(_over_budget) => unavailable(),
+    }
+}
+
+/// Verifies the token and asks the PDP: the permitted caller, or the answer that refuses.
+async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, Response> {
+    let guard = &requirement.guard.inner;
+    let Some(token) = bearer_token(parts) else {
+        return Err(unauthorized(&guard.realm, None));
     };
-    let principal = match guard.verifier.verify(token).await {
+    let caller = match guard.verifier.verify(token).await {
         Ok(p) => p,
-        Err(e) if is_invalid_token(&e) => return unauthorized(&guard.realm, Some(&e)),
-        Err(_) => return unavailable(),
+        Err(e) if is_invalid_token(&e) => return Err(unauthorized(&guard.realm, Some(&e))),
+        Err(_) => return Err(unavailable()),
     };
-    let id = path_id(&mut parts, guard.id_param.as_deref()).await;
+    let id = path_id(parts, guard.id_param.as_deref()).await;
     let resource = match &guard.resource {
-        Some(resolve) => match resolve(&parts, &requirement.resource_type, id.as_deref()).await {
+        Some(resolve) => match resolve(parts, &requirement.resource_type, id.as_deref()).await {
             Ok(r) => r,
-            Err(e) if e.status() == Some(404) => return StatusCode::NOT_FOUND.into_response(),
-            Err(_) => return unavailable(),
+            Err(e) if e.status() == Some(404) => return Err(StatusCode::NOT_FOUND.into_response()),
+            Err(_) => return Err(unavailable()),
         },
         None => Resource::new(&requirement.resource_type, id.as_deref().unwrap_or("*")),
     };
     let evaluation = EvaluationRequest::new(
-        (guard.subject)(&principal),
+        (guard.subject)(&caller),
         Action::new(&requirement.action),
         resource,
     );
     match guard.pdp.is_allowed(&evaluation).await {
-        Ok(true) => {
-            parts.extensions.insert(principal);
-            next.run(Request::from_parts(parts, body)).await
-        }
-        Ok(false) => StatusCode::FORBIDDEN.into_response(),
-        Err(_) => unavailable(),
+        Ok(true) => Ok(caller),
+        Ok(false) => Err(StatusCode::FORBIDDEN.into_response()),
+        Err(_) => Err(unavailable()),
     }
 }
 

@@ -135,6 +135,12 @@ pub mod blocking {
             std::thread::sleep(duration)
         }
 
+        /// The outcome of a request already sent: a blocking transport enforces the time limit
+        /// it was given itself ([`RequestLimits`](crate::http::RequestLimits)).
+        pub(crate) fn within<T>(_limit: std::time::Duration, outcome: T) -> T {
+            outcome
+        }
+
         /// Blocks the thread until the token fetch another caller runs completes.
         pub(crate) fn wait(
             waiter: crate::service_token::Waiter,
@@ -204,6 +210,18 @@ pub mod asynch {
         /// Sleeps without blocking the runtime.
         pub(crate) async fn sleep(duration: std::time::Duration) {
             tokio::time::sleep(duration).await
+        }
+
+        /// Awaits `request` for at most `limit`, whatever the transport does with its own limits:
+        /// a request still pending then is dropped and reported as a timeout.
+        pub(crate) async fn within<T>(
+            limit: std::time::Duration,
+            request: impl Future<Output = crate::Result<T>>,
+        ) -> crate::Result<T> {
+            match tokio::time::timeout(limit, request).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(crate::ErrorKind::Timeout.into()),
+            }
         }
 
         /// Waits, without blocking, until the token fetch another caller runs completes.

@@ -6,6 +6,7 @@
 #![cfg(feature = "axum")]
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -59,6 +60,11 @@ fn document(kind: &str, id: Option<&str>) -> Resource {
 
 /// Serves an app whose `/documents/{id}` needs `read` on a `document`; returns its address.
 async fn serve(op: &op::TestOp, pdp_url: &str) -> SocketAddr {
+    serve_within(op, pdp_url, idpkit::guard::DEFAULT_GUARD_BUDGET).await
+}
+
+/// [`serve`] with a guard of this budget.
+async fn serve_within(op: &op::TestOp, pdp_url: &str, budget: Duration) -> SocketAddr {
     let idp = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
         .client_secret(op.client_secret("conf-basic").unwrap())
         .discover()
@@ -67,6 +73,7 @@ async fn serve(op: &op::TestOp, pdp_url: &str) -> SocketAddr {
     let pdp = idpkit::asynch::PdpClient::builder(pdp_url).build().unwrap();
     let guard = Guard::new(IntrospectionVerifier::new(idp), pdp)
         .realm("documents")
+        .budget(budget)
         .resource_resolver(|_, kind, id| {
             let resource = document(kind, id);
             Box::pin(async move { Ok(resource) })
@@ -146,6 +153,27 @@ fn the_guard_verifies_tokens_and_asks_the_pdp() {
         let down = serve(&op, &dead).await;
         let (status, _, _) = get_with(down, "/documents/mine", Some(&token)).await;
         assert_eq!(status, 503);
+
+        // A PDP that accepts connections and never answers: the guard's budget, not the
+        // client's timeouts and retries, bounds the request.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_url = format!("http://{}", silent.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = silent.accept().await {
+                held.push(conn);
+            }
+        });
+        let budget = Duration::from_millis(800);
+        let stalled = serve_within(&op, &silent_url, budget).await;
+        let started = Instant::now();
+        let (status, _, _) = get_with(stalled, "/documents/mine", Some(&token)).await;
+        let took = started.elapsed();
+        assert_eq!(status, 503);
+        assert!(
+            took >= budget && took < budget * 3,
+            "answered after {took:?}, budget {budget:?}"
+        );
 
         // A revoked token no longer passes.
         let idp = idpkit::IdpClient::builder(&op.issuer, "conf-basic")

@@ -1,11 +1,14 @@
 //! The transport setters every client builder offers, written once.
 
-/// Adds the transport setters (`timeout`, `max_response_bytes`, `clock`, `retry_policy`) to a
+/// Adds the transport setters (`timeout`, `deadline`, `max_response_bytes`, `clock`,
+/// `retry_policy`) to a
 /// client builder whose `transport` field is the mode's `TransportBuilder`. `$builder` is an
 /// expression that makes such a builder, for the examples.
 macro_rules! transport_setters {
     ($builder:literal) => {
-        /// The timeout of each request, from connecting to the last byte (default 10 s).
+        /// The timeout of each attempt, from connecting to the last byte of the body (default
+        /// 10 s). An operation's attempts together never exceed its
+        /// [`deadline`](Self::deadline).
         ///
         /// ```
         /// # #[cfg(feature = "blocking")] {
@@ -15,6 +18,25 @@ macro_rules! transport_setters {
         /// ```
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.transport.limits.timeout = timeout;
+            self
+        }
+
+        /// The longest one operation may take, all its attempts and the waits between them
+        /// included (default: the [`timeout`](Self::timeout), so retries share one budget).
+        /// It is total, never per read: a server that trickles its answer is cut off at the
+        /// deadline too. An attempt gets what is left of it; a retry whose wait would end past
+        /// it is not made, and the last error is returned.
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        /// use std::time::Duration;
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .timeout(Duration::from_secs(2))
+        ///     .deadline(Duration::from_secs(5)); // up to 5 s for an operation and its retries
+        /// # }
+        /// ```
+        pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.transport.deadline = Some(deadline);
             self
         }
 

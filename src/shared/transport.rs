@@ -93,6 +93,7 @@ enum HttpChoice<H> {
 pub(crate) struct TransportBuilder<H> {
     http: HttpChoice<H>,
     pub(crate) limits: RequestLimits,
+    pub(crate) deadline: Option<Duration>,
     pub(crate) clock: Clock,
     pub(crate) retry: RetryPolicy,
 }
@@ -103,6 +104,7 @@ impl TransportBuilder<DefaultHttp> {
         TransportBuilder {
             http: HttpChoice::Default(default_http),
             limits: RequestLimits::default(),
+            deadline: None,
             clock: Clock::default(),
             retry,
         }
@@ -115,6 +117,7 @@ impl<H> TransportBuilder<H> {
         TransportBuilder {
             http: HttpChoice::Given(http),
             limits: self.limits,
+            deadline: self.deadline,
             clock: self.clock,
             retry: self.retry,
         }
@@ -124,6 +127,9 @@ impl<H> TransportBuilder<H> {
     pub(crate) fn build(self) -> Result<Transport<H>> {
         if self.limits.timeout == Duration::ZERO {
             return Err(Error::config("timeout must be greater than zero"));
+        }
+        if self.deadline == Some(Duration::ZERO) {
+            return Err(Error::config("deadline must be greater than zero"));
         }
         if self.limits.max_response_bytes == 0 {
             return Err(Error::config(
@@ -137,6 +143,7 @@ impl<H> TransportBuilder<H> {
         Ok(Transport {
             http,
             limits: self.limits,
+            deadline: self.deadline.unwrap_or(self.limits.timeout),
             clock: self.clock,
             retry: self.retry,
         })
@@ -147,6 +154,7 @@ impl<H> std::fmt::Debug for TransportBuilder<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransportBuilder")
             .field("limits", &self.limits)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -156,6 +164,8 @@ impl<H> std::fmt::Debug for TransportBuilder<H> {
 pub(crate) struct Transport<H> {
     http: H,
     limits: RequestLimits,
+    /// The longest one operation may take, every attempt and wait included.
+    deadline: Duration,
     clock: Clock,
     retry: RetryPolicy,
 }
@@ -181,6 +191,7 @@ impl<H> std::fmt::Debug for Transport<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
             .field("limits", &self.limits)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -227,13 +238,22 @@ impl<H: HttpClient> Transport<H> {
         // The request is copied only while another attempt may follow.
         let mut pending = Some(request);
         let result = loop {
-            let Some(request) = pending.take() else {
+            let Some(mut request) = pending.take() else {
                 break Err(Error::config("no request left to retry"));
             };
+            // Each attempt has what is left of the operation's deadline, and no more (the
+            // first has all of it).
+            let left = match retries {
+                0 => self.deadline,
+                _ => self.deadline.saturating_sub(started.elapsed()),
+            };
+            let mut limits = RequestLimits::of(&request);
+            limits.timeout = limits.timeout.min(left);
+            request.extensions_mut().insert(limits);
             if retries < policy.max_retries {
                 pending = Some(request.clone());
             }
-            let outcome = match self.http.send(request).await {
+            let outcome = match super::rt::within(left, self.http.send(request)).await {
                 Ok(response) => {
                     status = Some(response.status().as_u16());
                     enforce_body_limit(response, self.limits)
@@ -245,12 +265,13 @@ impl<H: HttpClient> Transport<H> {
                 Ok(value) => break Ok(value),
                 Err(err) => err,
             };
+            // A retry is made only when its wait ends inside the deadline.
             match policy.delay(retries, &err) {
-                Some(wait) => {
+                Some(wait) if started.elapsed() + wait < self.deadline => {
                     super::rt::sleep(wait).await;
                     retries += 1;
                 }
-                None => break Err(err),
+                _ => break Err(err),
             }
         };
         finish_span(

@@ -174,11 +174,18 @@ fn hanging_pdp() -> (String, Arc<AtomicUsize>) {
 }
 
 #[maybe_async]
-async fn evaluate_hanging(url: String) -> Result<Decision> {
-    let client = idp::PdpClient::builder(url)
-        .timeout(Duration::from_millis(300))
+async fn evaluate_hanging(
+    url: String,
+    retries: u32,
+    deadline: Option<Duration>,
+) -> Result<Decision> {
+    let mut builder = idp::PdpClient::builder(url).timeout(Duration::from_millis(300));
+    if let Some(deadline) = deadline {
+        builder = builder.deadline(deadline);
+    }
+    let client = builder
         .retry_policy(RetryPolicy::new(
-            1,
+            retries,
             Duration::from_millis(10),
             Duration::from_millis(10),
         ))
@@ -190,7 +197,7 @@ async fn evaluate_hanging(url: String) -> Result<Decision> {
 fn a_hanging_pdp_is_a_timeout_after_the_retries() {
     let (url, accepted) = hanging_pdp();
     let started = Instant::now();
-    let err = run!(evaluate_hanging(url)).expect_err("timeout");
+    let err = run!(evaluate_hanging(url, 1, Some(Duration::from_secs(2)))).expect_err("timeout");
     assert!(err.is_timeout(), "{err:?}");
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -202,6 +209,57 @@ fn a_hanging_pdp_is_a_timeout_after_the_retries() {
         2,
         "first attempt + one retry"
     );
+}
+
+#[test]
+fn the_deadline_covers_every_attempt() {
+    // Five retries of 300 ms each would take 1.8 s; the operation's deadline is 700 ms.
+    let (url, accepted) = hanging_pdp();
+    let deadline = Duration::from_millis(700);
+    let started = Instant::now();
+    let err = run!(evaluate_hanging(url, 5, Some(deadline))).expect_err("timeout");
+    let took = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        took >= Duration::from_millis(600) && took < deadline + Duration::from_millis(500),
+        "{took:?}"
+    );
+    let attempts = accepted.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&attempts), "{attempts} attempts");
+}
+
+#[test]
+fn the_default_deadline_is_the_timeout() {
+    // No deadline set: one budget of 300 ms for the operation, so the hanging first attempt
+    // leaves no time for the retry the policy would allow.
+    let (url, accepted) = hanging_pdp();
+    let started = Instant::now();
+    let err = run!(evaluate_hanging(url, 3, None)).expect_err("timeout");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_retry_after_past_the_deadline_is_not_waited_for() {
+    let mut server = mockito::Server::new();
+    let busy = evaluation_mock(&mut server)
+        .with_status(503)
+        .with_header("retry-after", "5")
+        .expect(1)
+        .create();
+    let client = idp::PdpClient::builder(server.url())
+        .api_key(KEY)
+        .deadline(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(10)))
+        .build()
+        .expect("build");
+    let started = Instant::now();
+    let err = run!(evaluate(&client, &request())).expect_err("503");
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
+    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    busy.assert();
 }
 
 #[test]
