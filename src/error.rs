@@ -60,7 +60,10 @@ pub enum ErrorKind {
     /// reset, TLS failure, a broken or truncated body. The transport's error is the `source()`.
     #[error("transport error: {message}")]
     Transport {
-        /// A short description of the failure.
+        /// The root cause, the same for both clients.
+        cause: crate::http::TransportCause,
+        /// The cause and the server's `host:port` (never the URL: its query may carry secrets),
+        /// in the same words for both clients.
         message: String,
     },
     /// The request did not complete within the configured timeout.
@@ -158,7 +161,7 @@ impl Error {
     /// ```
     /// use idpkit::{Error, ErrorKind};
     /// let io = std::io::Error::other("connection reset");
-    /// let err = Error::with_source(ErrorKind::Transport { message: "reset".into() }, io);
+    /// let err = Error::with_source(ErrorKind::Transport { cause: idpkit::http::TransportCause::ConnectionReset, message: "reset".into() }, io);
     /// assert!(std::error::Error::source(&err).is_some());
     /// ```
     pub fn with_source(

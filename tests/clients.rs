@@ -19,6 +19,8 @@
 mod browser;
 #[path = "support/fan_out.rs"]
 mod fan_out;
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "support/hanging.rs"]
 mod hanging;
 #[path = "support/op.rs"]
@@ -47,6 +49,7 @@ macro_rules! behaviours {
     () => {
         mod common;
         mod discovery;
+        mod fault_matrix;
         mod oidc;
         mod oidc_faults;
         mod pdp;

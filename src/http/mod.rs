@@ -7,6 +7,7 @@
 //! into an [`HttpResponse`], honouring the [`RequestLimits`] found in the request's extensions.
 
 mod challenge;
+mod failure;
 #[cfg(feature = "async")]
 mod reqwest;
 mod retry;
@@ -22,6 +23,9 @@ pub use self::retry::RetryPolicy;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
 pub(crate) use challenge::bearer_challenge_error;
+pub use failure::TransportCause;
+#[cfg(any(feature = "blocking", feature = "async"))]
+pub(crate) use failure::{Stage, transport_error};
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub(crate) use setters::transport_setters;
 pub use trace::REQUEST_SPAN;
@@ -406,6 +410,22 @@ pub fn require_secure_url(what: &str, value: &str) -> Result<url::Url> {
 
 /// Rejects a body longer than the limit (for transports that do not enforce it themselves).
 #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
+/// The `host:port` a request goes to (the port implied by the scheme when the URI has none), for
+/// error messages: never the path or the query.
+#[cfg(any(feature = "blocking", feature = "async"))]
+pub(crate) fn authority<B>(request: &http::Request<B>) -> String {
+    let uri = request.uri();
+    let host = uri.host().unwrap_or("unknown host");
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    format!("{host}:{port}")
+}
+
 pub(crate) fn enforce_body_limit(
     response: HttpResponse,
     limits: RequestLimits,

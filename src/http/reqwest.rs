@@ -1,7 +1,10 @@
 //! The async transport over reqwest.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, USER_AGENT_VALUE};
+use crate::http::{
+    DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, Stage, USER_AGENT_VALUE, authority,
+    transport_error,
+};
 
 /// The async client's transport: a [`reqwest::Client`].
 ///
@@ -63,9 +66,11 @@ impl ReqwestHttp {
 
     pub(crate) async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
         let limits = RequestLimits::of(&request);
-        let mut request = ::reqwest::Request::try_from(request).map_err(map_error)?;
+        let authority = authority(&request);
+        let exchange = |e| map_error(e, Stage::Exchange, &authority);
+        let mut request = ::reqwest::Request::try_from(request).map_err(exchange)?;
         *request.timeout_mut() = Some(limits.timeout);
-        let mut response = self.client.execute(request).await.map_err(map_error)?;
+        let mut response = self.client.execute(request).await.map_err(exchange)?;
         let too_large = || -> Error {
             ErrorKind::BodyTooLarge {
                 limit: limits.max_response_bytes,
@@ -85,7 +90,11 @@ impl ReqwestHttp {
             *headers = response.headers().clone();
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(map_error)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| map_error(e, Stage::Body, &authority))?
+        {
             if body.len() + chunk.len() > limits.max_response_bytes {
                 return Err(too_large());
             }
@@ -97,12 +106,11 @@ impl ReqwestHttp {
     }
 }
 
-fn map_error(e: ::reqwest::Error) -> Error {
+fn map_error(e: ::reqwest::Error, stage: Stage, authority: &str) -> Error {
     if e.is_timeout() {
         return Error::with_source(ErrorKind::Timeout, e);
     }
-    let message = e.to_string();
-    Error::with_source(ErrorKind::Transport { message }, e)
+    transport_error(stage, authority, e)
 }
 
 impl From<::reqwest::Client> for ReqwestHttp {

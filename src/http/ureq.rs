@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, USER_AGENT_VALUE};
+use crate::http::{
+    DEFAULT_TIMEOUT, HttpRequest, HttpResponse, RequestLimits, Stage, USER_AGENT_VALUE, authority,
+    transport_error,
+};
 
 /// The blocking client's transport: a [`ureq::Agent`].
 ///
@@ -66,6 +69,7 @@ impl UreqHttp {
 
     pub(crate) fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
         let limits = RequestLimits::of(&request);
+        let authority = authority(&request);
         let request = self
             .agent
             .configure_request(request)
@@ -74,7 +78,10 @@ impl UreqHttp {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .build();
-        let response = self.agent.run(request).map_err(map_error)?;
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| map_error(e, Stage::Exchange, &authority))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -85,7 +92,7 @@ impl UreqHttp {
                     limit: limits.max_response_bytes,
                 }
                 .into(),
-                other => map_error(other),
+                other => map_error(other, Stage::Body, &authority),
             })?;
         Ok(http::Response::from_parts(parts, bytes))
     }
@@ -103,7 +110,7 @@ impl From<::ureq::Agent> for UreqHttp {
     }
 }
 
-fn map_error(e: ::ureq::Error) -> Error {
+fn map_error(e: ::ureq::Error, stage: Stage, authority: &str) -> Error {
     let timed_out = match &e {
         ::ureq::Error::Timeout(_) => true,
         ::ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
@@ -112,6 +119,5 @@ fn map_error(e: ::ureq::Error) -> Error {
     if timed_out {
         return Error::with_source(ErrorKind::Timeout, e);
     }
-    let message = e.to_string();
-    Error::with_source(ErrorKind::Transport { message }, e)
+    transport_error(stage, authority, e)
 }

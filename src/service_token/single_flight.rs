@@ -132,6 +132,7 @@ impl Drop for FetchGuard {
                 "the token request was abandoned before it completed (cancelled)"
             };
             self.publish(Err(Error::from(ErrorKind::Transport {
+                cause: crate::http::TransportCause::Other,
                 message: why.to_owned(),
             })));
         }

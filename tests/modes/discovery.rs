@@ -352,7 +352,16 @@ fn a_refused_connection_is_a_retryable_transport_error() {
         listener.local_addr().expect("addr").port()
     };
     let err = run!(discover_default(&format!("http://127.0.0.1:{port}"))).expect_err("refused");
-    assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+    let ErrorKind::Transport { cause, .. } = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*cause, idpkit::http::TransportCause::ConnectionRefused);
+    assert!(!cause.request_may_have_arrived());
+    // The same words from both clients: the cause and where, never the stack's own phrasing.
+    assert_eq!(
+        err.to_string(),
+        format!("transport error: connection refused (127.0.0.1:{port})")
+    );
     assert!(err.is_retryable());
     assert!(std::error::Error::source(&err).is_some());
 }
