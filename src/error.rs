@@ -133,6 +133,16 @@ pub enum ErrorKind {
     /// refresh is off).
     #[error("the access token has expired and cannot be refreshed")]
     TokenExpired,
+    /// The session has ended and the user must sign in again: its refresh token was refused
+    /// (`invalid_grant`), or a refresh's answer was lost after the provider may have rotated the
+    /// token, or the refreshed tokens failed validation. The refresh's own error is the
+    /// `source()`. Every later call on the session returns this at once, without calling the
+    /// provider (see [`Session`](crate::asynch::Session)).
+    #[error("the session has ended, sign the user in again: {reason}")]
+    SignInRequired {
+        /// What ended it: the refresh's error, as text.
+        reason: String,
+    },
     /// A refreshed ID token or a userinfo response names another subject than the session's.
     #[error("subject mismatch: expected {expected:?}, got {actual:?}")]
     SubjectMismatch {
@@ -271,6 +281,19 @@ impl Error {
             ErrorKind::OAuth(e) => e.retry_after,
             _ => None,
         }
+    }
+
+    /// Whether the session has ended and the user must sign in again
+    /// ([`ErrorKind::SignInRequired`]).
+    ///
+    /// ```
+    /// use idpkit::{Error, ErrorKind};
+    /// let ended = Error::from(ErrorKind::SignInRequired { reason: "invalid_grant".into() });
+    /// assert!(ended.is_sign_in_required());
+    /// assert!(!ended.is_retryable());
+    /// ```
+    pub fn is_sign_in_required(&self) -> bool {
+        matches!(self.kind(), ErrorKind::SignInRequired { .. })
     }
 
     /// Whether the request timed out.

@@ -3,6 +3,12 @@
 //! `connection refused (127.0.0.1:4545)` for both, and tells whether the request may have
 //! reached the server.
 
+// Without a client, only the cause type is used.
+#![cfg_attr(
+    not(any(feature = "blocking", feature = "async")),
+    allow(dead_code, unused_imports)
+)]
+
 use std::error::Error as StdError;
 use std::io;
 

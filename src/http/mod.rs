@@ -408,8 +408,6 @@ pub fn require_secure_url(what: &str, value: &str) -> Result<url::Url> {
     Ok(url)
 }
 
-/// Rejects a body longer than the limit (for transports that do not enforce it themselves).
-#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 /// The `host:port` a request goes to (the port implied by the scheme when the URI has none), for
 /// error messages: never the path or the query.
 #[cfg(any(feature = "blocking", feature = "async"))]
@@ -426,6 +424,8 @@ pub(crate) fn authority<B>(request: &http::Request<B>) -> String {
     format!("{host}:{port}")
 }
 
+/// Rejects a body longer than the limit (for transports that do not enforce it themselves).
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 pub(crate) fn enforce_body_limit(
     response: HttpResponse,
     limits: RequestLimits,

@@ -14,6 +14,7 @@
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
 //! | `principal` | who signed in ([`Principal`]) and the options of a session |
+//! | `session_end` | when a failed refresh ends a session (lost answers, rotated refresh tokens) |
 //! | `config` | the client's settings, validated once |
 //!
 //! Everything is re-exported here: `idpkit::oidc::TokenSet`, `idpkit::oidc::build_token_request`.
@@ -32,6 +33,7 @@ mod logout;
 pub mod pkce;
 mod principal;
 mod revocation;
+mod session_end;
 mod token;
 mod token_type;
 mod userinfo;
@@ -48,6 +50,8 @@ pub use jwks::*;
 pub use logout::*;
 pub use principal::*;
 pub use revocation::*;
+#[allow(unused_imports)]
+pub(crate) use session_end::{AfterRefreshFailure, Decision};
 pub use token::*;
 pub use token_type::*;
 pub use userinfo::*;

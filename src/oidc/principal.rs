@@ -459,6 +459,7 @@ pub struct SessionOptions {
     pub(crate) on_refresh: Option<OnRefresh>,
     pub(crate) on_refresh_error: Option<OnRefreshError>,
     pub(crate) auto_refresh: Option<bool>,
+    pub(crate) refresh_reuse_grace: bool,
 }
 
 impl SessionOptions {
@@ -485,13 +486,30 @@ impl SessionOptions {
         self
     }
 
-    /// Called with the error when a refresh fails (the error is also returned).
+    /// Called with the error when a refresh fails (the error is also returned): once per failed
+    /// refresh, so once when the session ends
+    /// ([`ErrorKind::SignInRequired`](crate::ErrorKind::SignInRequired)), never for the calls
+    /// that find it ended.
     ///
     /// ```
     /// let options = idpkit::oidc::SessionOptions::new().on_refresh_error(|e| eprintln!("{e}"));
     /// ```
     pub fn on_refresh_error(mut self, f: impl Fn(&Error) + Send + Sync + 'static) -> Self {
         self.on_refresh_error = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// The provider accepts a rotated-out refresh token again for a short while (a reuse grace
+    /// period: Okta's, Auth0's "reuse interval", Keycloak's refresh-token reuse count). Then a
+    /// refresh whose answer was lost is retried once, at once, with the same token, instead of
+    /// ending the session. Default off: on a provider without one (node-oidc-provider, and
+    /// Okta or Auth0 with it set to 0) the retry would make the provider revoke the grant.
+    ///
+    /// ```
+    /// let options = idpkit::oidc::SessionOptions::new().refresh_reuse_grace(true);
+    /// ```
+    pub fn refresh_reuse_grace(mut self, on: bool) -> Self {
+        self.refresh_reuse_grace = on;
         self
     }
 
@@ -512,6 +530,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("on_refresh", &self.on_refresh.is_some())
             .field("on_refresh_error", &self.on_refresh_error.is_some())
             .field("auto_refresh", &self.auto_refresh)
+            .field("refresh_reuse_grace", &self.refresh_reuse_grace)
             .finish()
     }
 }

@@ -12,10 +12,25 @@ use super::transport::HttpClient;
 use super::{Lock, maybe_async};
 use crate::error::{Error, ErrorKind, Result};
 use crate::oidc::TokenSet;
-use crate::oidc::{Principal, SessionOptions};
+use crate::oidc::{AfterRefreshFailure, Decision, Principal, SessionOptions};
 
 /// A signed-in principal that keeps itself fresh. Built by [`IdpClient::create_agent`]; cheap to
 /// clone (clones share the state, and so share refreshes).
+///
+/// # When a refresh fails
+///
+/// A failed refresh that leaves the refresh token in doubt ends the session: the provider
+/// refused it (`invalid_grant`), or its answer was lost after the provider may have rotated it
+/// (reset, closed, timed out, unreadable), or the new tokens failed validation. The call returns
+/// [`ErrorKind::SignInRequired`] (the refresh's error is its `source()`), `on_refresh_error` is
+/// called once, and every later call returns the same error at once without calling the
+/// provider: the stale refresh token is never sent in a loop (a provider that rotates refresh
+/// tokens revokes the whole grant when a retired one comes back). Sign the user in again. With
+/// [`SessionOptions::refresh_reuse_grace`] a lost answer is retried once, at once, with the same
+/// token first. A failure that leaves the token intact (no connection, an HTTP error status)
+/// keeps the session: the error is returned and the next call tries again. `on_refresh` only
+/// ever sees a whole token set (the previous refresh and ID tokens kept where the provider sent
+/// none). The rules are in `idpkit::oidc`'s `session_end`.
 ///
 /// ```no_run
 /// # #[cfg(feature = "async")]
@@ -38,7 +53,23 @@ pub struct Session<H = super::DefaultHttp> {
 struct SessionInner<H> {
     client: IdpClient<H>,
     options: SessionOptions,
-    current: Lock<Principal>,
+    current: Lock<State>,
+}
+
+/// What the lock guards: the principal, and why the session ended if it has.
+struct State {
+    principal: Principal,
+    ended: Option<Error>,
+}
+
+impl State {
+    /// The error every call returns once the session has ended.
+    fn check(&self) -> Result<()> {
+        match &self.ended {
+            Some(ended) => Err(ended.clone()),
+            None => Ok(()),
+        }
+    }
 }
 
 impl<H> Clone for Session<H> {
@@ -95,7 +126,10 @@ impl<H: HttpClient> IdpClient<H> {
             inner: Arc::new(SessionInner {
                 client: self.clone(),
                 options,
-                current: Lock::new(agent),
+                current: Lock::new(State {
+                    principal: agent,
+                    ended: None,
+                }),
             }),
         })
     }
@@ -113,7 +147,8 @@ impl<H: HttpClient> Session<H> {
     /// # Errors
     ///
     /// [`ErrorKind::TokenExpired`] when the token has expired and automatic refresh is off; the
-    /// refresh's errors (also reported to `on_refresh_error`).
+    /// refresh's errors (also reported to `on_refresh_error`); [`ErrorKind::SignInRequired`]
+    /// when the session has ended or this refresh ends it (see [`Session`]).
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
@@ -129,21 +164,21 @@ impl<H: HttpClient> Session<H> {
             .auto_refresh
             .unwrap_or(self.inner.client.rp_auto_refresh());
         let client = &self.inner.client;
-        let mut current = self.inner.current.lock().await;
+        let mut state = self.inner.current.lock().await;
+        state.check()?;
         let now = client.now();
-        if !current.tokens().is_expired(now, client.rp_refresh_before()) {
-            return Ok(current.clone());
+        let tokens = state.principal.tokens();
+        if !tokens.is_expired(now, client.rp_refresh_before()) {
+            return Ok(state.principal.clone());
         }
         if !auto {
-            return if current.tokens().is_expired(now, Duration::ZERO) {
+            return if tokens.is_expired(now, Duration::ZERO) {
                 Err(ErrorKind::TokenExpired.into())
             } else {
-                Ok(current.clone())
+                Ok(state.principal.clone())
             };
         }
-        let refreshed = self.refresh_locked(&current).await?;
-        *current = refreshed.clone();
-        Ok(refreshed)
+        self.refresh_locked(&mut state).await
     }
 
     /// The principal as it is, never calling the provider: still valid (perhaps within its
@@ -151,7 +186,8 @@ impl<H: HttpClient> Session<H> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::TokenExpired`] when the access token has expired.
+    /// [`ErrorKind::TokenExpired`] when the access token has expired;
+    /// [`ErrorKind::SignInRequired`] when the session has ended.
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
@@ -160,21 +196,24 @@ impl<H: HttpClient> Session<H> {
     /// # Ok(()) }
     /// ```
     pub async fn current(&self) -> Result<Principal> {
-        let current = self.inner.current.lock().await;
-        if current
+        let state = self.inner.current.lock().await;
+        state.check()?;
+        if state
+            .principal
             .tokens()
             .is_expired(self.inner.client.now(), Duration::ZERO)
         {
             return Err(ErrorKind::TokenExpired.into());
         }
-        Ok(current.clone())
+        Ok(state.principal.clone())
     }
 
     /// Refreshes now, whatever the expiry (queued behind any refresh already under way).
     ///
     /// # Errors
     ///
-    /// As [`IdpClient::refresh`].
+    /// As [`IdpClient::refresh`], and [`ErrorKind::SignInRequired`] when the session has ended
+    /// or this refresh ends it.
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")]
@@ -183,24 +222,42 @@ impl<H: HttpClient> Session<H> {
     /// # Ok(()) }
     /// ```
     pub async fn refresh(&self) -> Result<Principal> {
-        let mut current = self.inner.current.lock().await;
-        let refreshed = self.refresh_locked(&current).await?;
-        *current = refreshed.clone();
-        Ok(refreshed)
+        let mut state = self.inner.current.lock().await;
+        state.check()?;
+        self.refresh_locked(&mut state).await
     }
 
-    async fn refresh_locked(&self, principal: &Principal) -> Result<Principal> {
+    /// Refreshes under the lock, and keeps or ends the session by the failure's verdict.
+    async fn refresh_locked(&self, state: &mut State) -> Result<Principal> {
         let options = &self.inner.options;
         let notify = |tokens: &TokenSet| {
             if let Some(on_refresh) = &options.on_refresh {
                 on_refresh(tokens);
             }
         };
-        self.inner
-            .client
-            .refresh_with(principal, &notify)
-            .await
-            .map_err(|e| report(options, e))
+        let client = &self.inner.client;
+        let mut retried = false;
+        let error = loop {
+            let err = match client.refresh_with(&state.principal, &notify).await {
+                Ok(refreshed) => {
+                    state.principal = refreshed.clone();
+                    return Ok(refreshed);
+                }
+                Err(err) => err,
+            };
+            match AfterRefreshFailure::decide(&err, options, retried) {
+                Decision::RetryOnce => retried = true,
+                Decision::Keep => break err,
+                Decision::End(ended) => {
+                    state.ended = Some(ended.clone());
+                    break ended;
+                }
+            }
+        };
+        if let Some(on_error) = &options.on_refresh_error {
+            on_error(&error);
+        }
+        Err(error)
     }
 
     /// The client this session refreshes with.
@@ -214,11 +271,4 @@ impl<H: HttpClient> Session<H> {
     pub fn client(&self) -> &IdpClient<H> {
         &self.inner.client
     }
-}
-
-fn report(options: &SessionOptions, error: Error) -> Error {
-    if let Some(on_error) = &options.on_refresh_error {
-        on_error(&error);
-    }
-    error
 }

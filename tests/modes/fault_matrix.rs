@@ -5,13 +5,15 @@
 // operation's deadline, with the same words in both modes, and leave nothing half-done: with
 // the faults gone, the same operation works. Compiled once per mode by `tests/clients.rs`.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use idpkit::authz::authzen::{
     Action, EvaluationItem, EvaluationRequest, EvaluationsRequest, Resource, Subject,
 };
 use idpkit::http::{HttpRequest, HttpResponse, TransportCause};
-use idpkit::oidc::{AuthorizationOptions, ClientCredentialsRequest, Principal};
+use idpkit::oidc::{AuthorizationOptions, ClientCredentialsRequest, Principal, SessionOptions};
 use idpkit::{ErrorKind, Result};
 
 use super::{idp, maybe_async, users_own_transport};
@@ -25,17 +27,23 @@ const DEADLINE: Duration = Duration::from_millis(1200);
 /// What a loaded 2-core machine may add to a deadline before the error is in hand.
 const SLACK: Duration = Duration::from_millis(800);
 
-/// The mode's transport, sending to the fault proxy what was meant for the server behind it.
+/// The mode's transport, sending to the fault proxy what was meant for the server behind it (or,
+/// while `refuse` is set, to a loopback port where nothing listens). The provider names its
+/// endpoints after the `Host` it was asked on, so after discovery most URLs name the proxy.
 struct Via {
     server: String,
     proxy: String,
     inner: idp::DefaultHttp,
+    refuse: Arc<AtomicBool>,
 }
 
 #[maybe_async(AFIT)]
 impl idp::HttpClient for Via {
     async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse> {
-        let uri = request.uri().to_string().replacen(&self.server, &self.proxy, 1);
+        let mut uri = request.uri().to_string().replacen(&self.server, &self.proxy, 1);
+        if self.refuse.load(Ordering::SeqCst) {
+            uri = uri.replacen(&self.proxy, "127.0.0.1:1", 1);
+        }
         *request.uri_mut() = uri.parse().expect("proxied URI");
         self.inner.send(request).await
     }
@@ -54,6 +62,7 @@ fn proxied(base_url: &str) -> (FaultProxy, Via) {
         server: server.clone(),
         proxy: proxy.authority(),
         inner: users_own_transport(),
+        refuse: Arc::default(),
     };
     (proxy, via)
 }
@@ -178,6 +187,7 @@ fn discovery_under_every_fault() {
             server: server.clone(),
             proxy: proxy.authority(),
             inner: users_own_transport(),
+            refuse: Arc::default(),
         }
     ));
 }
@@ -228,4 +238,84 @@ fn pdp_evaluation_and_batch_under_every_fault() {
         .item(EvaluationItem::default().subject(Subject::new("user", "usr_bob")).action(Action::new("read")).resource(Resource::new("document", "mine").with_property("owner", "usr_alice")));
     matrix!("PDP evaluation", &proxy, false, client.evaluate(&one));
     matrix!("PDP batch", &proxy, false, client.evaluate_batch(&batch));
+}
+
+#[maybe_async]
+async fn session_of(
+    client: &idp::IdpClient<Via>,
+    principal: &Principal,
+    errors: &Arc<AtomicUsize>,
+) -> Result<idp::Session<Via>> {
+    let errors = Arc::clone(errors);
+    let options = SessionOptions::new().on_refresh_error(move |_| {
+        errors.fetch_add(1, Ordering::SeqCst);
+    });
+    client.create_agent(principal.tokens().clone(), options).await
+}
+
+#[test]
+fn a_lost_refresh_answer_ends_the_session_after_every_fault() {
+    // The provider rotates refresh tokens and revokes the grant when a retired one comes back;
+    // under each fault it did rotate, and the answer with the new token never arrived.
+    let (proxy, via) = proxied(&provider().issuer);
+    let client = run!(rp("conf-basic", via)).expect("discovery");
+    for fault in Fault::ALL {
+        proxy.set(Fault::Pass);
+        let signed_in = run!(sign_in(&client, &proxy)).expect("sign-in");
+        let errors = Arc::new(AtomicUsize::new(0));
+        let session = run!(session_of(&client, &signed_in, &errors)).expect("session");
+        proxy.set(fault);
+        let started = Instant::now();
+        let err = run!(session.refresh()).expect_err("the answer is lost");
+        let cell = format!("refresh under {fault:?}");
+        assert!(started.elapsed() < DEADLINE + SLACK, "{cell}: {:?}", started.elapsed());
+        assert!(err.is_sign_in_required(), "{cell}: {err:?}");
+        let cause = std::error::Error::source(&err)
+            .and_then(|s| s.downcast_ref::<idpkit::Error>())
+            .expect("the refresh's error is the source");
+        check("refresh", fault, Err::<(), _>(cause.clone()), started.elapsed(), &proxy, false);
+        // The faults are gone; the session stays ended and never sends the stale token.
+        proxy.set(Fault::Pass);
+        for _ in 0..3 {
+            let again = run!(session.principal()).expect_err("ended");
+            assert_eq!(again.to_string(), err.to_string(), "{cell}");
+            assert!(run!(session.refresh()).expect_err("ended").is_sign_in_required());
+        }
+        assert_eq!(errors.load(Ordering::SeqCst), 1, "{cell}: on_refresh_error once");
+        // The provider did rotate: the session's old refresh token is dead.
+        let stale = run!(client.refresh(&signed_in)).expect_err("rotated out");
+        assert_eq!(
+            stale.oauth().map(|o| o.code.clone()),
+            Some(idpkit::OAuthErrorCode::InvalidGrant),
+            "{cell}"
+        );
+    }
+}
+
+#[test]
+fn a_refresh_that_never_left_keeps_the_session() {
+    let (proxy, via) = proxied(&provider().issuer);
+    let refuse = Arc::clone(&via.refuse);
+    let client = run!(rp("conf-basic", via)).expect("discovery");
+    let signed_in = run!(sign_in(&client, &proxy)).expect("sign-in");
+    let errors = Arc::new(AtomicUsize::new(0));
+    let session = run!(session_of(&client, &signed_in, &errors)).expect("session");
+    refuse.store(true, Ordering::SeqCst);
+    let err = run!(session.refresh()).expect_err("refused");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Transport {
+                cause: TransportCause::ConnectionRefused,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retryable() && !err.is_sign_in_required());
+    assert_eq!(errors.load(Ordering::SeqCst), 1);
+    refuse.store(false, Ordering::SeqCst);
+    let refreshed = run!(session.refresh()).expect("the same refresh token still works");
+    assert_ne!(refreshed.access_token(), signed_in.access_token());
+    assert_eq!(run!(session.principal()).expect("kept").access_token(), refreshed.access_token());
 }

@@ -163,6 +163,131 @@ fn an_invalid_grant_is_a_typed_oauth_error() {
     assert_eq!(err.status(), Some(400));
 }
 
+/// The refresh error a [`ErrorKind::SignInRequired`] carries as its source.
+fn cause_of(err: &idpkit::Error) -> &idpkit::Error {
+    std::error::Error::source(err)
+        .and_then(|s| s.downcast_ref::<idpkit::Error>())
+        .expect("the refresh's error is the source")
+}
+
+/// What a session's callbacks saw.
+type Seen<T> = Arc<Mutex<Vec<T>>>;
+
+/// Session options that record every `on_refresh` token set and `on_refresh_error` message.
+fn recording_options(grace: bool) -> (SessionOptions, Seen<TokenSet>, Seen<String>) {
+    let seen = Arc::new(Mutex::new(Vec::<TokenSet>::new()));
+    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (sink, errs) = (Arc::clone(&seen), Arc::clone(&errors));
+    let options = SessionOptions::new()
+        .refresh_reuse_grace(grace)
+        .on_refresh(move |t| sink.lock().unwrap().push(t.clone()))
+        .on_refresh_error(move |e| errs.lock().unwrap().push(e.to_string()));
+    (options, seen, errors)
+}
+
+#[test]
+fn an_invalid_grant_ends_the_session_once_and_for_all() {
+    let mut mock = Mock::new();
+    let token = mock
+        .token_response(
+            400,
+            "application/json",
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#.into(),
+        )
+        .expect(1);
+    let client = mock.client();
+    let (options, seen, errors) = recording_options(false);
+    let session =
+        run!(create_agent(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
+    let err = run!(session_agent(&session, None)).expect_err("invalid_grant");
+    assert!(err.is_sign_in_required(), "{err:?}");
+    assert!(!err.is_retryable());
+    assert_eq!(
+        cause_of(&err).oauth().map(|o| o.code.clone()),
+        Some(idpkit::OAuthErrorCode::InvalidGrant)
+    );
+    assert_eq!(
+        err.to_string(),
+        "the session has ended, sign the user in again: OAuth error `invalid_grant`: grant request is invalid"
+    );
+    for _ in 0..3 {
+        let again = run!(session_agent(&session, None)).expect_err("ended");
+        assert!(again.is_sign_in_required());
+        let forced = run!(session_agent(&session, Some(true))).expect_err("ended");
+        assert!(forced.is_sign_in_required());
+    }
+    assert!(run!(session.current()).expect_err("ended").is_sign_in_required());
+    token.assert(); // one request, never the stale token again
+    assert_eq!(errors.lock().unwrap().len(), 1, "on_refresh_error once");
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+/// A token endpoint whose first answer is lost (garbage where tokens were: the provider may have
+/// rotated) and whose second is whole tokens without a new refresh token; counts its requests.
+fn lost_then_whole(mock: &mut Mock, calls: &Arc<std::sync::atomic::AtomicUsize>) -> mockito::Mock {
+    let calls = Arc::clone(calls);
+    mock.server
+        .mock("POST", "/token")
+        .match_body(mockito::Matcher::UrlEncoded(
+            "refresh_token".into(),
+            "rt-old".into(),
+        ))
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => b"{\"access_token\": \"at-n".to_vec(),
+                _ => br#"{"access_token":"at-new","token_type":"Bearer","expires_in":300}"#.to_vec(),
+            }
+        })
+        .create()
+}
+
+#[test]
+fn a_lost_refresh_answer_ends_the_session_without_a_grace_period() {
+    let mut mock = Mock::new();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let _token = lost_then_whole(&mut mock, &calls);
+    let client = mock.client();
+    let (options, seen, errors) = recording_options(false);
+    let session =
+        run!(create_agent(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
+    let err = run!(session_agent(&session, None)).expect_err("lost");
+    assert!(err.is_sign_in_required(), "{err:?}");
+    assert!(matches!(
+        cause_of(&err).kind(),
+        ErrorKind::MalformedResponse { .. }
+    ));
+    let again = run!(session_agent(&session, None)).expect_err("ended");
+    assert!(again.is_sign_in_required());
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "never retried");
+    assert_eq!(errors.lock().unwrap().len(), 1);
+    assert!(seen.lock().unwrap().is_empty(), "no partial token set reported");
+}
+
+#[test]
+fn with_a_grace_period_a_lost_refresh_answer_is_retried_once_with_the_same_token() {
+    let mut mock = Mock::new();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let _token = lost_then_whole(&mut mock, &calls);
+    let client = mock.client();
+    let (options, seen, errors) = recording_options(true);
+    let session =
+        run!(create_agent(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
+    let principal = run!(session_agent(&session, None)).expect("the retry succeeds");
+    assert_eq!(principal.access_token().expose_secret(), "at-new");
+    // Both requests carried rt-old (the mock matches no other); the second answer kept it.
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(errors.lock().unwrap().is_empty());
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "on_refresh once, with the whole set");
+    assert_eq!(
+        seen[0].refresh_token.as_ref().map(|r| r.expose_secret()),
+        Some("rt-old")
+    );
+    assert!(seen[0].id_token.is_some(), "the previous ID token is kept");
+}
+
 fn stored_tokens(mock: &Mock, sub: &str) -> TokenSet {
     serde_json::from_value(serde_json::json!({
         "access_token": "at-old",
@@ -194,10 +319,17 @@ fn a_refreshed_id_token_for_another_subject_is_refused_after_on_refresh() {
     let session =
         run!(create_agent(&client, stored_tokens(&mock, "usr_alice"), options)).expect("session");
     let err = run!(session_agent(&session, None)).expect_err("subject mismatch");
+    // The session ends (its old refresh token was rotated out, the new set is another user's);
+    // the cause is the source.
+    assert!(err.is_sign_in_required(), "{err:?}");
+    let cause = cause_of(&err);
     assert!(
-        matches!(err.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_alice" && actual == "usr_mallory"),
-        "{err:?}"
+        matches!(cause.kind(), ErrorKind::SubjectMismatch { expected, actual } if expected == "usr_alice" && actual == "usr_mallory"),
+        "{cause:?}"
     );
+    // Ended for good: the next call answers at once, without the provider or the callback.
+    let again = run!(session_agent(&session, None)).expect_err("ended");
+    assert_eq!(again.to_string(), err.to_string());
     // The rotated refresh token reached the application before the check failed.
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
