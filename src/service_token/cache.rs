@@ -64,10 +64,61 @@ fn remove_if_empty(map: &mut Map, key: &CacheKey) {
     }
 }
 
-/// What the handles share: the map and the refresh buffer.
+/// How many entries a cache keeps by default ([`TokenCacheBuilder::max_entries`]).
+pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
+
+/// How many entries `map` holds.
+fn entries(map: &Map) -> usize {
+    map.values().map(Vec::len).sum()
+}
+
+/// Makes room for one more entry in a map that holds `max` or more: drops the entries with no
+/// usable token and no fetch in flight, then, if that is not enough, the tokens due for refresh
+/// soonest until a tenth of `max` is free. Entries with a fetch in flight stay (their callers
+/// are waiting on them). Runs only when a miss inserts into a full map, before a token request
+/// that costs far more.
+fn make_room(map: &mut Map, now: Duration, max: usize) {
+    map.retain(|_, bucket| {
+        bucket.retain(|e| {
+            e.slot.flight.is_some() || e.slot.token.as_ref().is_some_and(|(_, at)| now < *at)
+        });
+        !bucket.is_empty()
+    });
+    let len = entries(map);
+    if len < max {
+        return;
+    }
+    let target = max - max.div_ceil(10).max(1).min(max);
+    let mut due: Vec<Duration> = map
+        .values()
+        .flatten()
+        .filter(|e| e.slot.flight.is_none())
+        .filter_map(|e| e.slot.token.as_ref().map(|(_, at)| *at))
+        .collect();
+    let surplus = (len - target).min(due.len());
+    if surplus == 0 {
+        return;
+    }
+    due.sort_unstable();
+    let cutoff = due[surplus - 1];
+    let mut dropped = 0;
+    map.retain(|_, bucket| {
+        bucket.retain(|e| {
+            let evict = dropped < surplus
+                && e.slot.flight.is_none()
+                && e.slot.token.as_ref().is_some_and(|(_, at)| *at <= cutoff);
+            dropped += usize::from(evict);
+            !evict
+        });
+        !bucket.is_empty()
+    });
+}
+
+/// What the handles share: the map, the refresh buffer and the bound.
 pub(super) struct Inner {
     map: RwLock<Map>,
     refresh_before: Duration,
+    max_entries: usize,
 }
 
 impl Inner {
@@ -129,6 +180,7 @@ pub struct TokenCache {
 #[derive(Debug, Clone)]
 pub struct TokenCacheBuilder {
     refresh_before: Duration,
+    max_entries: usize,
 }
 
 impl TokenCacheBuilder {
@@ -147,6 +199,21 @@ impl TokenCacheBuilder {
         self
     }
 
+    /// The most keys the cache holds (default [`DEFAULT_MAX_ENTRIES`], 10,000; at least 1). A
+    /// miss that would go past it first drops the keys whose tokens are no longer handed out,
+    /// then the tokens due for refresh soonest, until a tenth of the room is free. Keys with a
+    /// fetch in flight are never dropped, so the cache holds at most this many keys plus the
+    /// fetches under way. An entry costs about 200 bytes plus its key's strings and its token.
+    ///
+    /// ```
+    /// let cache = idpkit::service_token::TokenCache::builder().max_entries(1_000).build();
+    /// assert_eq!(cache.max_entries(), 1_000);
+    /// ```
+    pub fn max_entries(mut self, max: usize) -> Self {
+        self.max_entries = max.max(1);
+        self
+    }
+
     /// The cache.
     ///
     /// ```
@@ -157,6 +224,7 @@ impl TokenCacheBuilder {
             inner: Arc::new(Inner {
                 map: RwLock::new(Map::default()),
                 refresh_before: self.refresh_before,
+                max_entries: self.max_entries,
             }),
         }
     }
@@ -166,6 +234,7 @@ impl Default for TokenCacheBuilder {
     fn default() -> Self {
         TokenCacheBuilder {
             refresh_before: DEFAULT_REFRESH_BEFORE,
+            max_entries: DEFAULT_MAX_ENTRIES,
         }
     }
 }
@@ -198,6 +267,15 @@ impl TokenCache {
     /// ```
     pub fn refresh_before(&self) -> Duration {
         self.inner.refresh_before
+    }
+
+    /// The most keys the cache holds ([`TokenCacheBuilder::max_entries`]).
+    ///
+    /// ```
+    /// assert_eq!(idpkit::service_token::TokenCache::new().max_entries(), 10_000);
+    /// ```
+    pub fn max_entries(&self) -> usize {
+        self.inner.max_entries
     }
 
     /// Whether `self` and `other` are handles to the same cache.
@@ -312,6 +390,9 @@ impl TokenCache {
         }
         let flight = Flight::new();
         let key = make_key();
+        if find(&map, hash, is).is_none() && entries(&map) >= self.inner.max_entries {
+            make_room(&mut map, now, self.inner.max_entries);
+        }
         match find_mut(&mut map, hash, is) {
             Some(slot) => slot.flight = Some(Arc::clone(&flight)),
             None => map.entry(hash).or_default().push(Entry {
@@ -387,7 +468,7 @@ impl TokenCache {
     /// assert_eq!(idpkit::service_token::TokenCache::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner.map.read().values().map(Vec::len).sum()
+        entries(&self.inner.map.read())
     }
 
     /// Whether no key has a token or a fetch in flight.
@@ -410,6 +491,7 @@ impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
             .field("refresh_before", &self.inner.refresh_before)
+            .field("max_entries", &self.inner.max_entries)
             .field("entries", &self.len())
             .finish()
     }

@@ -88,7 +88,7 @@ mod single_flight;
 #[cfg(test)]
 mod tests;
 
-pub use cache::{TokenCache, TokenCacheBuilder};
+pub use cache::{DEFAULT_MAX_ENTRIES, TokenCache, TokenCacheBuilder};
 pub use entry::CachedToken;
 pub use key::CacheKey;
 pub use single_flight::{FetchGuard, Lookup, Waiter};

@@ -551,3 +551,49 @@ fn handles_are_send_sync() {
         assert_send(&w.wait());
     }
 }
+
+#[test]
+fn a_flood_of_distinct_keys_stays_within_the_bound() {
+    let cache = TokenCache::builder().max_entries(1_000).build();
+    let now = at(T0);
+    // A hot key with a long-lived token, then 20,000 one-off keys with shorter ones.
+    let hot = CacheKey::new(ENDPOINT, "hot", ["read"]);
+    fill(&cache, &hot, now, token("hot", Some(T0 + 86_400)));
+    let mut most = 0;
+    for i in 0..20_000u64 {
+        let key = CacheKey::new(ENDPOINT, &format!("svc-{i}"), ["read"]);
+        fill(&cache, &key, now, token("t", Some(T0 + 3_600 + i % 500)));
+        most = most.max(cache.len());
+    }
+    assert!(most <= 1_000, "held {most} keys");
+    assert!(
+        cache.len() >= 900,
+        "evicts a tenth at a time, not everything"
+    );
+    // The soonest-due tokens went first; the long-lived one stayed.
+    assert!(matches!(cache.lookup(&hot, now), Lookup::Hit(_)));
+}
+
+#[test]
+fn stale_entries_go_first_and_fetches_in_flight_stay() {
+    let cache = TokenCache::builder().max_entries(4).build();
+    let now = at(T0);
+    let key = |i: u32| CacheKey::new(ENDPOINT, &format!("svc-{i}"), ["read"]);
+    // Two tokens already past their refresh time, one fetch in flight, one fresh token.
+    fill(&cache, &key(0), now, token("old-0", Some(T0 + 30)));
+    fill(&cache, &key(1), now, token("old-1", Some(T0 + 30)));
+    let Lookup::Fetch(in_flight) = cache.lookup(&key(2), now) else {
+        panic!("cold")
+    };
+    fill(&cache, &key(3), now, token("fresh", Some(T0 + 3_600)));
+    assert_eq!(cache.len(), 4);
+    fill(&cache, &key(4), now, token("new", Some(T0 + 3_600)));
+    // The two stale ones went; the fetch in flight and the fresh token stayed.
+    assert_eq!(cache.len(), 3);
+    assert!(matches!(cache.lookup(&key(2), now), Lookup::Wait(_)));
+    assert!(matches!(cache.lookup(&key(3), now), Lookup::Hit(_)));
+    in_flight
+        .complete(Ok(token("late", Some(T0 + 3_600))))
+        .unwrap();
+    assert!(matches!(cache.lookup(&key(2), now), Lookup::Hit(_)));
+}
