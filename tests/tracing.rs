@@ -109,6 +109,11 @@ fn secrets_of(
     secrets
 }
 
+/// Appends `value` as `Debug`, plain and pretty.
+fn show(shown: &mut String, value: &dyn std::fmt::Debug) {
+    shown.push_str(&format!("{value:?}\n{value:#?}\n"));
+}
+
 fn sign_in(client_url: &str) -> String {
     browser::Browser::new().follow_until(client_url, REDIRECT)
 }
@@ -122,11 +127,13 @@ fn options() -> AuthorizationOptions {
 }
 
 #[test]
-fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
+fn a_full_session_in_both_modes_leaves_spans_debug_and_errors_without_secrets() {
     let capture = capture();
     let op = op::TestOp::start().expect("start the test OpenID Provider");
     let client_secret = op.client_secret("conf-basic").expect("secret").to_owned();
     let mut secrets = vec![client_secret.clone()];
+    // Every value of the session as `Debug` (plain and pretty) and every error as `Display` too.
+    let mut shown = String::new();
 
     // Blocking.
     let client = idpkit::IdpClientSync::builder(&op.issuer, "conf-basic")
@@ -154,6 +161,8 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
         .expect("client credentials");
     secrets.push(m2m.access_token().expose_secret().to_owned());
     secrets.push(op.client_secret("service").expect("secret").to_owned());
+    show(&mut shown, &service);
+    show(&mut shown, &m2m);
     assert!(
         client
             .introspect(refreshed.access_token())
@@ -163,6 +172,24 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
     client
         .revoke_token(refreshed.access_token())
         .expect("revoke");
+    // The rotated-out refresh token, used again (the provider then revokes the grant): the
+    // error must not carry it.
+    let stale = client.refresh(&principal).expect_err("rotated out");
+    shown.push_str(&format!("{stale}\n"));
+    let session = client
+        .create_agent(refreshed.tokens().clone(), Default::default())
+        .expect("session");
+    for value in [
+        &client as &dyn std::fmt::Debug,
+        &request,
+        &principal,
+        &refreshed,
+        refreshed.tokens(),
+        &session,
+        &stale,
+    ] {
+        show(&mut shown, value);
+    }
     let _ = client.create_logout_url(LogoutOptions::default());
 
     // Async.
@@ -189,6 +216,22 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
         client.get_user_info(&principal).await.expect("userinfo");
         let refreshed = client.refresh(&principal).await.expect("refresh");
         secrets.extend(secrets_of(&refreshed, &request, &callback));
+        let stale = client.refresh(&principal).await.expect_err("rotated out");
+        shown.push_str(&format!("{stale}\n"));
+        let session = client
+            .create_agent(refreshed.tokens().clone(), Default::default())
+            .await
+            .expect("session");
+        for value in [
+            &client as &dyn std::fmt::Debug,
+            &request,
+            &principal,
+            &refreshed,
+            &session,
+            &stale,
+        ] {
+            show(&mut shown, value);
+        }
         client
             .revoke_token(refreshed.access_token())
             .await
@@ -228,12 +271,24 @@ fn a_full_session_in_both_modes_leaves_spans_without_secrets() {
         assert!(!span.contains('?'), "no query string in a span: {span}");
     }
     let everything = capture.everything.lock().unwrap().clone();
+    assert!(
+        shown.contains("usr_alice"),
+        "the values were formatted: {shown}"
+    );
     assert!(!secrets.is_empty());
     for secret in &secrets {
         assert!(secret.len() >= 8, "a real secret, not a stub: {secret:?}");
         assert!(
             !everything.contains(secret.as_str()),
             "a secret leaked into tracing: {everything}"
+        );
+        // `state` and `nonce` are in the authorization URL the browser is sent to, so
+        // `AuthorizationRequest` may show them; spans must not (they carry no query).
+        let in_the_url = shown.contains(&format!("state={secret}"))
+            || shown.contains(&format!("nonce={secret}"));
+        assert!(
+            in_the_url || !shown.contains(secret.as_str()),
+            "a secret leaked into Debug or Display: {shown}"
         );
     }
 }
