@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::schema::PermissionSchema;
+use super::schema::{PermissionSchema, ServicePermissions};
 use crate::error::Result;
 use crate::http::describe_json_error;
 
@@ -77,6 +77,52 @@ pub fn decode_metadata<T: DeserializeOwned>(
     }
     serde_json::from_value(Value::Object(values))
         .map_err(|e| metadata_error("", describe_json_error(&e)).into())
+}
+
+/// The same typed metadata from token or userinfo claims ([`Principal::claims`](crate::oidc::Principal::claims),
+/// a verified access token's claims): the object under the schema's claim
+/// ([`PermissionSchema::claim_names`]), read exactly as [`decode_metadata`] reads the SCIM
+/// extension (declared defaults, strict types). `Ok(None)` when the claims do not carry it, so a
+/// service reads permissions from the token when it can and from SCIM when it must.
+///
+/// # Errors
+///
+/// As [`decode_metadata`]: a claim that is there but does not fit the schema is an error, never
+/// a silent fallback.
+///
+/// ```
+/// use idpkit::provisioning::{metadata_from_claims, Permission, PermissionSchema, ServicePermissions};
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Billing { role: String, can_refund: bool }
+/// impl ServicePermissions for Billing {
+///     fn permission_schema() -> PermissionSchema {
+///         PermissionSchema::new("billing")
+///             .permission(Permission::string("role").default("viewer"))
+///             .permission(Permission::boolean("canRefund").default(false))
+///     }
+/// }
+/// let claims = serde_json::json!({"sub": "u1", "billing": {"role": "editor"}});
+/// let billing: Option<Billing> = metadata_from_claims(claims.as_object().unwrap())?;
+/// assert_eq!(billing, Some(Billing { role: "editor".into(), can_refund: false }));
+/// let none = serde_json::json!({"sub": "u2"});
+/// assert_eq!(metadata_from_claims::<Billing>(none.as_object().unwrap())?, None);
+/// # Ok::<(), idpkit::Error>(())
+/// ```
+pub fn metadata_from_claims<T: ServicePermissions>(
+    claims: &Map<String, Value>,
+) -> Result<Option<T>> {
+    let schema = T::permission_schema();
+    let found = schema
+        .claim_names()
+        .into_iter()
+        .find_map(|name| claims.get(name).filter(|v| !v.is_null()));
+    let Some(value) = found else {
+        return Ok(None);
+    };
+    let mut resource = Map::new();
+    resource.insert(schema.urn().to_owned(), value.clone());
+    decode_metadata(&schema, &Value::Object(resource)).map(Some)
 }
 
 /// A user's service metadata as read from the server: the values and the user's version (for

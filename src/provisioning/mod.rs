@@ -49,7 +49,9 @@ pub use drift::{
     Difference, Drift, DriftField, DriftPlan, MAX_SCHEMA_ATTRIBUTES, ServerAttribute, ServerSchema,
 };
 pub use error::{ScimError, ScimType};
-pub use metadata::{MetadataPatch, PatchOp, PatchOperation, UserMetadata, decode_metadata};
+pub use metadata::{
+    MetadataPatch, PatchOp, PatchOperation, UserMetadata, decode_metadata, metadata_from_claims,
+};
 pub use schema::{Mutability, Permission, PermissionSchema, PermissionType, ServicePermissions};
 #[doc(hidden)]
 pub use wire::fuzz_scim_response;

@@ -286,6 +286,8 @@ pub struct PermissionSchema {
     name: String,
     description: String,
     permissions: Vec<Permission>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim: Option<String>,
 }
 
 impl PermissionSchema {
@@ -303,6 +305,7 @@ impl PermissionSchema {
             name,
             description: String::new(),
             permissions: Vec::new(),
+            claim: None,
         }
     }
 
@@ -317,6 +320,34 @@ impl PermissionSchema {
     pub fn urn_override(mut self, urn: impl Into<String>) -> Self {
         self.urn = urn.into();
         self
+    }
+
+    /// The claim that carries these permissions in ID tokens, userinfo or access tokens, for
+    /// [`metadata_from_claims`](super::metadata_from_claims) (default: the URN, else the
+    /// service's name).
+    ///
+    /// ```
+    /// let s = idpkit::provisioning::PermissionSchema::new("billing").claim("billing_permissions");
+    /// assert_eq!(s.claim_names(), ["billing_permissions"]);
+    /// ```
+    #[must_use]
+    pub fn claim(mut self, name: impl Into<String>) -> Self {
+        self.claim = Some(name.into());
+        self
+    }
+
+    /// The claim names [`metadata_from_claims`](super::metadata_from_claims) looks for, in
+    /// order.
+    ///
+    /// ```
+    /// let s = idpkit::provisioning::PermissionSchema::new("billing");
+    /// assert_eq!(s.claim_names(), [s.urn(), "billing"]);
+    /// ```
+    pub fn claim_names(&self) -> Vec<&str> {
+        match &self.claim {
+            Some(claim) => vec![claim.as_str()],
+            None => vec![self.urn.as_str(), self.name.as_str()],
+        }
     }
 
     /// Sets the description.

@@ -174,3 +174,69 @@ fn fuzz_entry_survives_odd_bodies() {
         fuzz_scim_response(body);
     }
 }
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Perms {
+    role: String,
+    max_invoices: i64,
+}
+
+impl ServicePermissions for Perms {
+    fn permission_schema() -> PermissionSchema {
+        PermissionSchema::new("billing")
+            .permission(
+                Permission::string("role")
+                    .allowed(["viewer", "editor"])
+                    .default("viewer"),
+            )
+            .permission(Permission::integer("maxInvoices").default(10))
+    }
+}
+
+#[test]
+fn the_same_type_from_claims_as_from_scim() {
+    let urn = Perms::permission_schema().urn().to_owned();
+    let from_scim: Perms = decode_metadata(
+        &Perms::permission_schema(),
+        &json!({"id": "u", (urn.clone()): {"role": "editor"}}),
+    )
+    .unwrap();
+    let claims =
+        json!({"sub": "u", (urn.clone()): {"role": "editor"}, "billing": {"role": "viewer"}});
+    // The URN wins over the service name.
+    let from_claims = metadata_from_claims::<Perms>(claims.as_object().unwrap()).unwrap();
+    assert_eq!(from_claims, Some(from_scim));
+    // Strict types on the claims path too; a stringified object is no object.
+    for bad in [
+        json!({"billing": {"maxInvoices": "3"}}),
+        json!({"billing": "{\"role\":\"editor\"}"}),
+    ] {
+        let err = metadata_from_claims::<Perms>(bad.as_object().unwrap()).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::Scim(ScimError::Metadata { .. })),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        metadata_from_claims::<Perms>(json!({"billing": null}).as_object().unwrap()).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn arrays_are_no_list_or_configuration() {
+    let resp = |body: &str| {
+        http::Response::builder()
+            .header("content-type", "application/scim+json")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    let now = std::time::SystemTime::now();
+    assert!(parse_list_response(resp("[3]"), now).is_err());
+    assert!(parse_service_provider_config(resp("[]"), now).is_err());
+    assert!(parse_list_response(resp(r#"{"totalResults":-1}"#), now).is_err());
+    let page =
+        parse_list_response(resp(r#"{"totalResults":1,"Resources":[{"id":"a"}]}"#), now).unwrap();
+    assert_eq!(page.resources[0].id, "a");
+}

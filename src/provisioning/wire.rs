@@ -385,6 +385,21 @@ pub fn check_scim_status(response: HttpResponse, now: SystemTime) -> Result<Http
     check_status(response, now)
 }
 
+/// A 2xx JSON object as `T` (never an array, which serde would also take for a struct).
+fn parse_object<T: serde::de::DeserializeOwned>(
+    response: HttpResponse,
+    expected: &'static str,
+    now: SystemTime,
+) -> Result<T> {
+    let response = check_scim_status(response, now)?;
+    let body: Value = parse_json(response, expected, now)?;
+    if !body.is_object() {
+        return Err(Error::malformed(expected, "not a JSON object"));
+    }
+    serde_json::from_value(body)
+        .map_err(|e| Error::malformed(expected, crate::http::describe_json_error(&e)))
+}
+
 fn etag(response: &HttpResponse) -> Option<String> {
     response
         .headers()
@@ -473,8 +488,7 @@ pub fn parse_list_response(response: HttpResponse, now: SystemTime) -> Result<Li
         #[serde(default, rename = "Resources")]
         resources: Option<Vec<Value>>,
     }
-    let response = check_scim_status(response, now)?;
-    let wire: Wire = parse_json(response, LIST, now)?;
+    let wire: Wire = parse_object(response, LIST, now)?;
     let resources = wire
         .resources
         .unwrap_or_default()
@@ -545,8 +559,7 @@ pub fn parse_service_provider_config(
         #[serde(rename = "changePassword")]
         change_password: Feature,
     }
-    let response = check_scim_status(response, now)?;
-    let w: Wire = parse_json(response, CONFIG, now)?;
+    let w: Wire = parse_object(response, CONFIG, now)?;
     Ok(ServiceProviderConfig {
         patch: w.patch.supported,
         bulk: w.bulk.supported,
