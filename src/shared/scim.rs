@@ -557,6 +557,31 @@ impl<H: HttpClient> ScimClient<H> {
 /// that ignores `startIndex`, or never ends ([`MAX_LIST_PAGES`]), is an error. After an error
 /// the pager is done. In the blocking client it is also an `Iterator` of pages.
 ///
+/// ```
+/// # #[cfg(feature = "blocking")] {
+/// use idpkit::http::{HttpRequest, HttpResponse};
+/// use idpkit::provisioning::{ListQuery, ResourceKind};
+/// // An in-memory server with 5 users, 2 a page.
+/// let server = |request: HttpRequest| -> idpkit::Result<HttpResponse> {
+///     let query = request.uri().query().unwrap_or_default().to_owned();
+///     let start: usize = query.split('&').find_map(|p| p.strip_prefix("startIndex=")).unwrap().parse().unwrap();
+///     let ids: Vec<_> = (start..=5).take(2).map(|i| serde_json::json!({"id": i.to_string()})).collect();
+///     let body = serde_json::json!({"totalResults": 5, "startIndex": start, "Resources": ids});
+///     Ok(http::Response::builder().header("content-type", "application/scim+json")
+///         .body(body.to_string().into_bytes()).unwrap())
+/// };
+/// let scim = idpkit::blocking::ScimClient::builder("https://idp.example/scim/v2")
+///     .http_client(server)
+///     .build()
+///     .unwrap();
+/// let sizes: Vec<usize> = scim
+///     .list(ResourceKind::User, ListQuery::new().count(2))
+///     .map(|page| page.unwrap().resources.len())
+///     .collect();
+/// assert_eq!(sizes, [2, 2, 1]);
+/// # }
+/// ```
+///
 /// ```no_run
 /// # #[cfg(feature = "async")]
 /// # async fn run(scim: idpkit::asynch::ScimClient) -> idpkit::Result<()> {
