@@ -87,9 +87,17 @@ impl BearerAuth {
             BearerAuth::ApiKey(k) if k.expose_secret().is_empty() => Err(Error::config(format!(
                 "the {client} {key} must not be empty"
             ))),
-            BearerAuth::Conflict => Err(Error::config(format!(
-                "give the {client} client an {key} or client credentials, not both"
-            ))),
+            BearerAuth::Conflict => {
+                let article = if key.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U'])
+                {
+                    "an"
+                } else {
+                    "a"
+                };
+                Err(Error::config(format!(
+                    "give the {client} client {article} {key} or client credentials, not both"
+                )))
+            }
             // Fails now, not at the first call, when the provider has no token endpoint.
             BearerAuth::ClientCredentials(c) => c.idp.client_credentials_key(&c.request).map(drop),
             _ => Ok(()),

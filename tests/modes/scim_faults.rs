@@ -14,6 +14,7 @@ use idpkit::provisioning::{
 use mockito::Matcher;
 use serde_json::json;
 
+use super::common::metadata;
 use super::{idp, maybe_async};
 use crate::hanging::hanging_server;
 
@@ -283,4 +284,79 @@ async fn request_shapes_body(scim: idp::ScimClient) {
     );
     // Never a token in Debug.
     assert!(!format!("{scim:?}").contains(TOKEN));
+}
+
+#[test]
+fn bad_settings_are_config_errors() {
+    for builder in [
+        idp::ScimClient::builder("https://idp.example/scim/v2").bearer_token(""),
+        idp::ScimClient::builder("http://idp.example/scim/v2"),
+        idp::ScimClient::builder("https://idp.example/scim/v2?tenant=a"),
+        idp::ScimClient::builder("not a url"),
+        idp::ScimClient::builder("https://idp.example/scim/v2").timeout(Duration::ZERO),
+    ] {
+        let err = builder.build().unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Config { .. }), "{err:?}");
+    }
+    let ok = idp::ScimClient::builder("https://idp.example/scim/v2/")
+        .build()
+        .unwrap();
+    assert_eq!(ok.base_url().as_str(), "https://idp.example/scim/v2/");
+}
+
+#[maybe_async]
+async fn two_reads(scim: idp::ScimClient) {
+    let user = scim.get(ResourceKind::User, "u1").await.unwrap();
+    assert_eq!(user.id, "u1");
+    scim.get(ResourceKind::User, "u1").await.unwrap();
+}
+
+#[test]
+fn client_credentials_from_the_cache_and_a_401_fetches_a_new_token_once() {
+    let mut server = mockito::Server::new();
+    let tokens = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&tokens);
+    let _token = server
+        .mock("POST", "/token")
+        .match_body(Matcher::UrlEncoded("scope".into(), "scim".into()))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            format!(r#"{{"access_token":"at-{n}","token_type":"Bearer","expires_in":300}}"#)
+                .into_bytes()
+        })
+        .create();
+    let stale = server
+        .mock("GET", "/scim/v2/Users/u1")
+        .match_header("authorization", "Bearer at-1")
+        .with_status(401)
+        .with_header("content-type", "application/scim+json")
+        .with_body(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}"#)
+        .expect(1)
+        .create();
+    let fresh = server
+        .mock("GET", "/scim/v2/Users/u1")
+        .match_header("authorization", "Bearer at-2")
+        .with_header("content-type", "application/scim+json")
+        .with_body(user_body("u1"))
+        .expect(2)
+        .create();
+    let issuer = server.url();
+    let idp_client = idp::IdpClient::builder(&issuer, "svc")
+        .client_secret("svc-secret")
+        .build_with_metadata(metadata(&issuer, &format!("{issuer}/token")))
+        .expect("idp client");
+    let scim = idp::ScimClient::builder(format!("{issuer}/scim/v2"))
+        .client_credentials(
+            idp_client,
+            idpkit::service_token::TokenCache::new(),
+            idpkit::oidc::ClientCredentialsRequest::new(["scim"]),
+        )
+        .build()
+        .unwrap();
+    run!(two_reads(scim));
+    // at-1 was refused once and dropped; at-2 served both reads.
+    assert_eq!(tokens.load(std::sync::atomic::Ordering::SeqCst), 2);
+    stale.assert();
+    fresh.assert();
 }
