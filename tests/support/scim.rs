@@ -33,7 +33,8 @@ pub struct TestScim {
 }
 
 impl TestScim {
-    /// Starts the server on a free port and waits (60 s at most) for its `Serving SCIM on` line.
+    /// Starts the server on a free port and waits for its `Serving SCIM on` line (120 s at
+    /// most: on a loaded machine the Python imports alone can take a minute).
     pub fn start() -> Result<TestScim, String> {
         let python = repo_root().join("target/py-venv/bin/python");
         if !python.exists() {
@@ -64,7 +65,7 @@ impl TestScim {
             let _ = tx.send(lines.next());
             for _ in lines {}
         });
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+        let line = match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(Some(Ok(line))) => line,
             other => {
                 let _ = child.kill();
