@@ -151,6 +151,11 @@ pub enum ErrorKind {
         /// The subject in the new answer.
         actual: String,
     },
+    /// A SCIM 2.0 error ([`provisioning`](crate::provisioning)): the server's SCIM error
+    /// response with its status, `scimType` and `detail`, a value refused before sending, a
+    /// user's metadata that does not fit the declared schema, or a schema drift in strict mode.
+    #[error("{0}")]
+    Scim(crate::provisioning::ScimError),
     /// A response could not be understood: wrong content type, not JSON, or JSON of the wrong
     /// shape. Says what was expected and where parsing failed, never the payload itself.
     #[error("malformed response: expected {expected}: {problem}")]
@@ -245,6 +250,7 @@ impl Error {
         match self.kind() {
             ErrorKind::Status { status, .. } => Some(*status),
             ErrorKind::OAuth(e) => e.status,
+            ErrorKind::Scim(e) => e.status(),
             _ => None,
         }
     }
@@ -321,6 +327,7 @@ impl Error {
         match self.kind() {
             ErrorKind::Timeout | ErrorKind::Transport { .. } => true,
             ErrorKind::Status { status, .. } => is_retryable_status(*status),
+            ErrorKind::Scim(e) => e.status().is_some_and(is_retryable_status),
             ErrorKind::OAuth(e) => matches!(
                 e.code,
                 OAuthErrorCode::TemporarilyUnavailable

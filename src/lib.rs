@@ -22,10 +22,11 @@
 //! |---|---|
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
 //! | [`authz`] | authorization: [`scope`](authz::scope) evaluation and the [`authzen`](authz::authzen) PDP protocol (room for local policy rules) |
+//! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
-//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient` |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
 //! method, host, path without the query, request id, status, duration, retries, error); no
@@ -72,6 +73,7 @@ mod error;
 pub mod guard;
 pub mod http;
 pub mod oidc;
+pub mod provisioning;
 mod secret;
 pub mod service_token;
 
@@ -109,6 +111,8 @@ pub mod blocking {
     }
 
     #[allow(clippy::duplicate_mod)]
+    mod bearer;
+    #[allow(clippy::duplicate_mod)]
     mod cache;
     #[allow(clippy::duplicate_mod)]
     mod client;
@@ -117,6 +121,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod scim;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -124,6 +130,7 @@ pub mod blocking {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -146,6 +153,15 @@ pub mod blocking {
             waiter: crate::service_token::Waiter,
         ) -> crate::Result<crate::service_token::CachedToken> {
             waiter.wait_blocking()
+        }
+    }
+
+    /// The blocking pager is an iterator of pages; it ends after an error.
+    impl<H: HttpClient> Iterator for ScimPager<H> {
+        type Item = crate::Result<crate::provisioning::ListResponse>;
+
+        fn next(&mut self) -> Option<Self::Item> {
+            self.next_page().transpose()
         }
     }
 
@@ -186,6 +202,8 @@ pub mod asynch {
     }
 
     #[allow(clippy::duplicate_mod)]
+    mod bearer;
+    #[allow(clippy::duplicate_mod)]
     mod cache;
     #[allow(clippy::duplicate_mod)]
     mod client;
@@ -194,6 +212,8 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod scim;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -201,6 +221,7 @@ pub mod asynch {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use session::Session;
     pub use transport::HttpClient;
 

@@ -27,6 +27,8 @@ mod hanging;
 mod op;
 #[path = "support/pdp.rs"]
 mod pdp_server;
+#[path = "support/scim.rs"]
+mod scim_server;
 #[path = "support/token_server.rs"]
 mod token_server;
 
@@ -44,6 +46,20 @@ fn test_pdp() -> &'static pdp_server::TestPdp {
     PDP.get_or_init(|| pdp_server::TestPdp::start().expect("start the test PDP (Cerbos)"))
 }
 
+/// The SCIM server (scim2-server) shared by every test of this binary (stopped when the process
+/// exits: its stdin pipe closes).
+fn test_scim() -> &'static scim_server::TestScim {
+    static SCIM: std::sync::OnceLock<scim_server::TestScim> = std::sync::OnceLock::new();
+    SCIM.get_or_init(|| scim_server::TestScim::start().expect("start the test SCIM server"))
+}
+
+/// `prefix` made unique in this process (both modes share one SCIM server).
+fn unique(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
+
 /// The behaviour files of `tests/modes/`, mounted by each mode below.
 macro_rules! behaviours {
     () => {
@@ -55,6 +71,8 @@ macro_rules! behaviours {
         mod pdp;
         mod pdp_faults;
         mod request_shapes;
+        mod scim;
+        mod scim_faults;
         mod token_cache;
     };
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::bearer::BearerAuth;
 use super::transport::{HttpClient, Transport, TransportBuilder};
 use super::{DefaultHttp, maybe_async};
 use crate::ClientSecret;
@@ -15,51 +16,15 @@ use crate::authz::authzen::{
     SearchRequest, SearchResponse, Subject, SubjectSearchRequest, build_evaluation_request,
     build_evaluations_request, build_metadata_request, build_search_request,
     parse_evaluation_response, parse_evaluations_response, parse_metadata_response,
-    parse_search_response, pdp_retry_policy, set_bearer,
+    parse_search_response, pdp_retry_policy,
 };
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, transport_setters};
 use crate::oidc::ClientCredentialsRequest;
-use crate::service_token::{CachedToken, TokenCache};
+use crate::service_token::TokenCache;
 
 /// The most pages [`PdpClient::search_all`] fetches before giving up.
 pub const MAX_SEARCH_PAGES: usize = 1_000;
-
-/// How the client authenticates to the PDP.
-#[derive(Clone)]
-enum PdpAuth {
-    /// No `Authorization` header.
-    None,
-    /// `Authorization: Bearer <key>`.
-    ApiKey(ClientSecret),
-    /// An OAuth 2.0 access token for this client (client credentials) from a shared
-    /// [`TokenCache`], dropped and fetched again once when the PDP answers 401.
-    ClientCredentials(Box<Credentials>),
-    /// Both were configured: refused when the client is built.
-    Conflict,
-}
-
-#[derive(Clone)]
-struct Credentials {
-    idp: super::client::IdpClient,
-    cache: TokenCache,
-    request: ClientCredentialsRequest,
-}
-
-impl fmt::Debug for PdpAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PdpAuth::None => f.write_str("None"),
-            PdpAuth::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
-            PdpAuth::ClientCredentials(c) => f
-                .debug_struct("ClientCredentials")
-                .field("client_id", &c.idp.client_id())
-                .field("request", &c.request)
-                .finish(),
-            PdpAuth::Conflict => f.write_str("Conflict"),
-        }
-    }
-}
 
 /// A client of one OpenID AuthZEN 1.0 policy decision point: access evaluation, batches,
 /// searches. Failed calls are retried as its [`RetryPolicy`](crate::http::RetryPolicy) says
@@ -95,7 +60,7 @@ struct Inner<H> {
     id: PdpId,
     metadata: Option<PdpMetadata>,
     endpoints: PdpEndpoints,
-    auth: PdpAuth,
+    auth: BearerAuth,
 }
 
 impl<H> Clone for PdpClient<H> {
@@ -129,7 +94,7 @@ impl PdpClient<DefaultHttp> {
     pub fn builder(pdp_url: impl Into<String>) -> PdpClientBuilder {
         PdpClientBuilder {
             pdp_url: pdp_url.into(),
-            auth: PdpAuth::None,
+            auth: BearerAuth::None,
             transport: TransportBuilder::new(pdp_retry_policy()),
         }
     }
@@ -153,7 +118,7 @@ impl PdpClient<DefaultHttp> {
 #[must_use]
 pub struct PdpClientBuilder<H = DefaultHttp> {
     pdp_url: String,
-    auth: PdpAuth,
+    auth: BearerAuth,
     transport: TransportBuilder<H>,
 }
 
@@ -200,10 +165,7 @@ impl<H: HttpClient> PdpClientBuilder<H> {
     /// # }
     /// ```
     pub fn api_key(mut self, key: impl Into<ClientSecret>) -> Self {
-        self.auth = match self.auth {
-            PdpAuth::None | PdpAuth::ApiKey(_) => PdpAuth::ApiKey(key.into()),
-            _ => PdpAuth::Conflict,
-        };
+        self.auth = self.auth.api_key(key.into());
         self
     }
 
@@ -232,37 +194,13 @@ impl<H: HttpClient> PdpClientBuilder<H> {
         cache: TokenCache,
         request: ClientCredentialsRequest,
     ) -> Self {
-        let credentials = Credentials {
-            idp,
-            cache,
-            request,
-        };
-        self.auth = match self.auth {
-            PdpAuth::None | PdpAuth::ClientCredentials(_) => {
-                PdpAuth::ClientCredentials(Box::new(credentials))
-            }
-            _ => PdpAuth::Conflict,
-        };
+        self.auth = self.auth.client_credentials(idp, cache, request);
         self
     }
 
     fn into_parts(self) -> Result<(PdpId, Inner<H>)> {
         let id = PdpId::new(self.pdp_url)?;
-        match &self.auth {
-            PdpAuth::ApiKey(key) if key.expose_secret().is_empty() => {
-                return Err(Error::config("the PDP API key must not be empty"));
-            }
-            PdpAuth::Conflict => {
-                return Err(Error::config(
-                    "give the PDP client an API key or client credentials, not both",
-                ));
-            }
-            PdpAuth::ClientCredentials(c) => {
-                // Fails now, not at the first call, when the provider has no token endpoint.
-                c.idp.client_credentials_key(&c.request)?;
-            }
-            _ => {}
-        }
+        self.auth.validate("PDP", "API key")?;
         let inner = Inner {
             transport: self.transport.build()?,
             endpoints: PdpEndpoints::defaults(&id),
@@ -395,47 +333,19 @@ impl<H> PdpClient<H> {
 
 #[maybe_async]
 impl<H: HttpClient> PdpClient<H> {
-    /// Adds this client's credentials to a request; returns the cached token it used, if any.
-    async fn authorize(&self, request: &mut HttpRequest) -> Result<Option<CachedToken>> {
-        match &self.inner.auth {
-            PdpAuth::None | PdpAuth::Conflict => Ok(None),
-            PdpAuth::ApiKey(key) => set_bearer(request, key.expose_secret()).map(|()| None),
-            PdpAuth::ClientCredentials(c) => {
-                let token = c
-                    .idp
-                    .cached_client_credentials(&c.cache, &c.request)
-                    .await?;
-                set_bearer(request, token.access_token().expose_secret())?;
-                Ok(Some(token))
-            }
-        }
-    }
-
-    /// Sends `request` (built once: every attempt carries the same `X-Request-ID`) through
-    /// the transport core, which retries as the policy says, and parses the answer. A cached
-    /// token the PDP no longer accepts (401: revoked, rotated keys) is dropped and the call
-    /// made once more with a fresh one.
+    /// Sends `request` through the transport core with this client's credentials and parses
+    /// the answer (see [`BearerAuth::execute`]).
     async fn execute<T>(
         &self,
         operation: &'static str,
-        mut request: HttpRequest,
+        request: HttpRequest,
         parse: fn(HttpResponse, SystemTime) -> Result<T>,
     ) -> Result<T> {
-        let token = self.authorize(&mut request).await?;
-        let transport = &self.inner.transport;
-        match transport.execute(operation, request.clone(), parse).await {
-            Err(err)
-                if err.status() == Some(401)
-                    && let (PdpAuth::ClientCredentials(c), Some(used)) =
-                        (&self.inner.auth, &token) =>
-            {
-                let key = c.idp.client_credentials_key(&c.request)?;
-                c.cache.invalidate_token(&key, used);
-                self.authorize(&mut request).await?;
-                transport.execute(operation, request, parse).await
-            }
-            other => other,
-        }
+        let inner = &*self.inner;
+        inner
+            .auth
+            .execute(&inner.transport, operation, request, parse)
+            .await
     }
 
     /// Asks the PDP for one decision (`POST /access/v1/evaluation`).
