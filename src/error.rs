@@ -608,6 +608,10 @@ pub enum TokenValidationError {
     /// `at_hash` does not match the access token.
     #[error("at_hash does not match the access token")]
     AccessTokenHashMismatch,
+    /// The token is a JWT of another type: a JWT access token must have `typ` `at+jwt` (RFC 9068
+    /// §4), so that an ID token or another JWT signed by the same keys is not taken for one.
+    #[error("the token's type {0:?} is not at+jwt")]
+    WrongTokenType(String),
     /// A claim the checks need is absent.
     #[error("the required claim `{0}` is missing")]
     MissingClaim(&'static str),

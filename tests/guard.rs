@@ -188,3 +188,138 @@ fn the_guard_verifies_tokens_and_asks_the_pdp() {
         assert_eq!(status, 401);
     });
 }
+
+/// Allows everything: for tests of token verification alone.
+struct AllowAll;
+
+impl idpkit::guard::Authorizer for AllowAll {
+    fn is_allowed<'a>(
+        &'a self,
+        _: &'a idpkit::authz::authzen::EvaluationRequest,
+    ) -> idpkit::guard::BoxFuture<'a, idpkit::Result<bool>> {
+        Box::pin(async { Ok(true) })
+    }
+}
+
+#[test]
+fn jwt_access_tokens_are_verified_locally_and_remembered() {
+    use idpkit::guard::{JwtVerifier, TokenVerifier};
+    use idpkit::oidc::ClientCredentialsRequest;
+
+    const API: &str = "urn:idpkit:api:jwt";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let op = op::TestOp::start().unwrap();
+    let alice_token = access_token(&op, &runtime);
+    runtime.block_on(async {
+        let service = idpkit::IdpClient::builder(&op.issuer, "service")
+            .client_secret(op.client_secret("service").unwrap())
+            .discover()
+            .await
+            .unwrap();
+        let jwt = service
+            .client_credentials(&ClientCredentialsRequest::new(["projects:read"]).resource(API))
+            .await
+            .unwrap();
+        let jwt = jwt.access_token().expose_secret().to_owned();
+        let opaque = service
+            .client_credentials(&ClientCredentialsRequest::new(["projects:read"]))
+            .await
+            .unwrap();
+        let opaque = opaque.access_token().expose_secret().to_owned();
+
+        // The API's own client (any client of the provider will do: no secret is used).
+        let api = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
+            .discover()
+            .await
+            .unwrap();
+        let verifier = JwtVerifier::new(api.clone(), API);
+        let caller = verifier.verify(&jwt).await.expect("a JWT access token");
+        assert_eq!(caller.subject, "service");
+        assert_eq!(caller.claims["client_id"], "service");
+        assert!(
+            caller
+                .scope
+                .unwrap()
+                .split(' ')
+                .any(|s| s == "projects:read")
+        );
+        let jwks_fetches = op.jwks_requests();
+        for _ in 0..5 {
+            verifier.verify(&jwt).await.expect("remembered");
+        }
+        assert_eq!(
+            op.jwks_requests(),
+            jwks_fetches,
+            "no request to the provider"
+        );
+
+        // What is not a JWT access token for this API.
+        let refused = |token: String| {
+            let verifier = &verifier;
+            async move { verifier.verify(&token).await.expect_err("refused") }
+        };
+        let err = refused(opaque.clone()).await;
+        assert!(
+            matches!(
+                err.kind(),
+                idpkit::ErrorKind::TokenValidation(idpkit::TokenValidationError::Malformed(_))
+            ),
+            "{err:?}"
+        );
+        let mut tampered = jwt.clone().into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let err = refused(String::from_utf8(tampered).unwrap()).await;
+        assert!(
+            matches!(
+                err.kind(),
+                idpkit::ErrorKind::TokenValidation(idpkit::TokenValidationError::InvalidSignature)
+            ),
+            "{err:?}"
+        );
+        // Signed by the provider's own key with every claim right: only `typ` decides.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let claims = serde_json::json!({
+            "iss": op.issuer, "sub": "usr_alice", "aud": API, "client_id": "service",
+            "iat": now, "exp": now + 300, "jti": format!("jti-{now}")
+        });
+        let as_id_token = op.sign(claims.clone(), serde_json::json!({"typ": "JWT"}));
+        let err = refused(as_id_token).await;
+        assert!(matches!(err.kind(), idpkit::ErrorKind::TokenValidation(idpkit::TokenValidationError::WrongTokenType(t)) if t == "JWT"), "{err:?}");
+        let as_access_token = op.sign(claims, serde_json::json!({"typ": "at+jwt"}));
+        assert_eq!(verifier.verify(&as_access_token).await.expect("at+jwt").subject, "usr_alice");
+        let elsewhere = JwtVerifier::new(api.clone(), "urn:another-api");
+        let err = elsewhere.verify(&jwt).await.expect_err("another audience");
+        assert!(
+            matches!(
+                err.kind(),
+                idpkit::ErrorKind::TokenValidation(idpkit::TokenValidationError::AudienceMismatch)
+            ),
+            "{err:?}"
+        );
+
+        // Behind the guard: 200 with the JWT, 401 with the opaque token, or an ID token.
+        let guard = Guard::new(JwtVerifier::new(api, API), AllowAll);
+        let app = Router::new().route(
+            "/reports/{id}",
+            get(|Extension(p): Extension<Caller>| async move { format!("hello {}", p.subject) })
+                .route_layer(from_fn_with_state(guard.require("report", "read"), enforce)),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let (status, _, body) = get_with(addr, "/reports/1", Some(&jwt)).await;
+        assert_eq!((status, body.as_str()), (200, "hello service"));
+        for token in [&opaque, &alice_token] {
+            let (status, challenge, _) = get_with(addr, "/reports/1", Some(token)).await;
+            assert_eq!(status, 401);
+            assert!(challenge.unwrap().contains("invalid_token"));
+        }
+    });
+}

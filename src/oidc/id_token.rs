@@ -220,7 +220,7 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
-fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(match OneOrMany::deserialize(d)? {
         OneOrMany::One(aud) => vec![aud],
         OneOrMany::Many(auds) => auds,
@@ -246,11 +246,11 @@ fn to_seconds(n: &serde_json::Number) -> Option<u64> {
 
 const NUMERIC_DATE: &str = "a NumericDate must be a non-negative number";
 
-fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     to_seconds(&serde_json::Number::deserialize(d)?).ok_or_else(|| D::Error::custom(NUMERIC_DATE))
 }
 
-fn opt_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn opt_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     match Option::<serde_json::Number>::deserialize(d)? {
         None => Ok(None),
         Some(n) => to_seconds(&n)
@@ -277,19 +277,20 @@ fn opt_lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::
 
 /// The JOSE header members idpkit reads before choosing a key.
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-    kid: Option<String>,
+pub(crate) struct RawHeader {
+    pub(crate) alg: String,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
     crit: Option<IgnoredAny>,
 }
 
-fn malformed(problem: &str) -> TokenValidationError {
+pub(crate) fn malformed(problem: &str) -> TokenValidationError {
     TokenValidationError::Malformed(problem.to_owned())
 }
 
 /// A token-supplied string fit for an error message: short printable ASCII is kept, anything
 /// else is replaced by a placeholder, so errors cannot carry large or control-character payloads.
-fn loggable(value: &str, max_len: usize) -> String {
+pub(crate) fn loggable(value: &str, max_len: usize) -> String {
     if value.len() <= max_len && value.bytes().all(|b| b.is_ascii_graphic()) {
         value.to_owned()
     } else {
@@ -297,7 +298,7 @@ fn loggable(value: &str, max_len: usize) -> String {
     }
 }
 
-fn parse_header(token: &str) -> Result<RawHeader, TokenValidationError> {
+pub(crate) fn parse_header(token: &str) -> Result<RawHeader, TokenValidationError> {
     let mut segments = token.split('.');
     let (Some(header), Some(_), Some(_), None) = (
         segments.next(),
@@ -323,21 +324,53 @@ fn parse_header(token: &str) -> Result<RawHeader, TokenValidationError> {
     Ok(header)
 }
 
-fn allowed_algorithm(
+/// The token's algorithm, if it is one of `allowed` and not HMAC (the provider's keys are
+/// public).
+pub(crate) fn allowed_algorithm(
     name: &str,
-    checks: &IdTokenChecks,
+    allowed: &[Algorithm],
 ) -> Result<Algorithm, TokenValidationError> {
     match name.parse::<Algorithm>() {
-        Ok(alg)
-            if alg.family() != AlgorithmFamily::Hmac
-                && checks.allowed_algorithms.contains(&alg) =>
-        {
-            Ok(alg)
-        }
+        Ok(alg) if alg.family() != AlgorithmFamily::Hmac && allowed.contains(&alg) => Ok(alg),
         _ => Err(TokenValidationError::AlgorithmNotAllowed(loggable(
             name, 16,
         ))),
     }
+}
+
+/// The key for `header` in `keys`, or why there is none: `UnknownKey` (the cue to refetch the
+/// JWKS) or `AlgorithmNotAllowed` (the key with that `kid` is of another type or pinned to
+/// another algorithm).
+pub(crate) fn key_for<'k>(
+    header: &RawHeader,
+    alg: Algorithm,
+    keys: &'k Jwks,
+) -> Result<&'k crate::oidc::JwksKey, TokenValidationError> {
+    let kid = header.kid.as_deref();
+    keys.find(kid, alg).ok_or_else(|| match kid {
+        Some(kid) if keys.has_kid(kid) => {
+            TokenValidationError::AlgorithmNotAllowed(loggable(&header.alg, 16))
+        }
+        _ => TokenValidationError::UnknownKey(kid.map(|k| loggable(k, 128))),
+    })
+}
+
+/// Verifies the signature of `token` with `key` and decodes its claims as `T`; no claim is
+/// checked here.
+pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
+    token: &str,
+    alg: Algorithm,
+    key: &crate::oidc::JwksKey,
+) -> Result<T, TokenValidationError> {
+    let mut validation = Validation::new(alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    jsonwebtoken::decode(token, key.decoding_key(), &validation)
+        .map(|data| data.claims)
+        .map_err(|e| from_jwt_error(&e))
 }
 
 fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
@@ -424,29 +457,10 @@ pub fn verify_id_token(
     now: SystemTime,
 ) -> Result<IdTokenClaims, TokenValidationError> {
     let header = parse_header(token)?;
-    let alg = allowed_algorithm(&header.alg, checks)?;
-    let kid = header.kid.as_deref();
-    let Some(key) = keys.find(kid, alg) else {
-        return Err(match kid {
-            // The key exists but is of another type, or pinned to another `alg`.
-            Some(kid) if keys.has_kid(kid) => {
-                TokenValidationError::AlgorithmNotAllowed(loggable(&header.alg, 16))
-            }
-            _ => TokenValidationError::UnknownKey(kid.map(|k| loggable(k, 128))),
-        });
-    };
-
+    let alg = allowed_algorithm(&header.alg, &checks.allowed_algorithms)?;
+    let key = key_for(&header, alg, keys)?;
     // Signature only: every claim check below is idpkit's own.
-    let mut validation = Validation::new(alg);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.leeway = 0;
-    let claims: WireClaims = jsonwebtoken::decode(token, key.decoding_key(), &validation)
-        .map_err(|e| from_jwt_error(&e))?
-        .claims;
-
+    let claims: WireClaims = decode_signed(token, alg, key)?;
     check_claims(claims, alg, checks, expected_nonce, access_token, now)
 }
 

@@ -13,12 +13,14 @@
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
+//! | `access_token` | JWT access tokens validated locally (RFC 9068), for resource servers |
 //! | `principal` | who signed in ([`Principal`]) and the options of a session |
 //! | `session_end` | when a failed refresh ends a session (lost answers, rotated refresh tokens) |
 //! | `config` | the client's settings, validated once |
 //!
 //! Everything is re-exported here: `idpkit::oidc::TokenSet`, `idpkit::oidc::build_token_request`.
 
+mod access_token;
 mod authorize;
 mod client_auth;
 mod client_credentials;
@@ -38,6 +40,7 @@ mod token;
 mod token_type;
 mod userinfo;
 
+pub use access_token::*;
 pub use authorize::*;
 pub use client_auth::*;
 pub use client_credentials::*;

@@ -9,6 +9,7 @@ use super::maybe_async;
 use super::transport::HttpClient;
 use crate::error::{Error, ErrorKind, Result, TokenValidationError};
 use crate::oidc::Principal;
+use crate::oidc::{AccessTokenChecks, AccessTokenClaims, verify_access_token};
 use crate::oidc::{
     AuthorizationOptions, AuthorizationRequest, CallbackParams, build_authorization_request,
     validate_callback,
@@ -403,13 +404,48 @@ impl<H: HttpClient> IdpClient<H> {
     ) -> Result<IdTokenClaims> {
         let token = id_token.expose_secret();
         let access_token = access_token.map(|t| t.expose_secret());
+        self.with_keys(|keys| verify_id_token(token, keys, checks, nonce, access_token, self.now()))
+            .await
+    }
+
+    /// Validates a JWT access token (RFC 9068) against the provider's keys, locally: the same
+    /// JWKS cache as ID tokens (fetched once, refetched once for an unknown `kid`). For a
+    /// resource server behind a provider that issues JWT access tokens; see
+    /// [`verify_access_token`](crate::oidc::verify_access_token) for the checks.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TokenValidation`](crate::ErrorKind::TokenValidation) for a token that is not
+    /// a valid access token for `checks`; the JWKS endpoint's errors.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")]
+    /// # async fn run(client: idpkit::IdpClient, token: idpkit::AccessToken) -> idpkit::Result<()> {
+    /// let checks = idpkit::oidc::AccessTokenChecks::new(client.issuer().as_str(), "https://api.example");
+    /// let claims = client.verify_access_token(&token, &checks).await?;
+    /// println!("{} via {}", claims.sub, claims.client_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_access_token(
+        &self,
+        token: &AccessToken,
+        checks: &AccessTokenChecks,
+    ) -> Result<AccessTokenClaims> {
+        let token = token.expose_secret();
+        self.with_keys(|keys| verify_access_token(token, keys, checks, self.now()))
+            .await
+    }
+
+    /// Runs `verify` with the provider's keys, and once more with a fresh JWKS when the token's
+    /// `kid` is unknown (a key rotation).
+    async fn with_keys<T>(
+        &self,
+        verify: impl Fn(&Jwks) -> std::result::Result<T, TokenValidationError>,
+    ) -> Result<T> {
         let keys = self.jwks().await?;
-        match verify_id_token(token, &keys, checks, nonce, access_token, self.now()) {
+        match verify(&keys) {
             Err(TokenValidationError::UnknownKey(kid)) => match self.refetch_jwks(&keys).await? {
-                Some(fresh) => {
-                    verify_id_token(token, &fresh, checks, nonce, access_token, self.now())
-                        .map_err(Error::from)
-                }
+                Some(fresh) => verify(&fresh).map_err(Error::from),
                 None => Err(TokenValidationError::UnknownKey(kid).into()),
             },
             other => other.map_err(Error::from),

@@ -49,6 +49,9 @@ use http::{HeaderValue, StatusCode, header};
 use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
+mod jwt;
+pub use jwt::{DEFAULT_VERIFIED_TOKENS, JwtVerifier};
+
 /// A boxed future, for the object-safe traits below.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
