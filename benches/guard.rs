@@ -14,7 +14,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use idpkit::guard::{IntrospectionVerifier, JwtVerifier, TokenVerifier};
 use idpkit::oidc::ClientCredentialsRequest;
 
-#[allow(dead_code)]
 #[path = "../tests/support/op.rs"]
 mod op;
 
