@@ -21,11 +21,11 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
-//! | [`authz`] | authorization: [`scope`](authz::scope) evaluation and the [`authzen`](authz::authzen) PDP protocol (room for local policy rules) |
+//! | [`authz`] | authorization: [`scope`](authz::scope) evaluation, the [`authzen`](authz::authzen) PDP protocol, and local [`policy`](authz::policy) rules (AuthX semantics, compiled and indexed) |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
-//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient` |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `evaluate_policy` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
 //! method, host, path without the query, request id, status, duration, retries, error); no
@@ -117,6 +117,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod policy;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -124,6 +126,7 @@ pub mod blocking {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -188,6 +191,8 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod policy;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -195,6 +200,7 @@ pub mod asynch {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use session::Session;
     pub use transport::HttpClient;
 
