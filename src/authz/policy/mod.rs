@@ -84,14 +84,15 @@ impl PolicyEngine {
     /// JSON, an unknown effect, operator, source or field, a wrong type, or a condition value
     /// too deep or too large.
     pub fn from_json(json: &str) -> Result<Self, PolicyError> {
-        let mut de = serde_json::Deserializer::from_str(json);
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| PolicyError::Invalid {
+                rule: None,
+                field: ".".into(),
+                message: e.to_string(),
+            })?;
+        check_shapes(&value)?;
         let document: PolicyDocument =
-            serde_path_to_error::deserialize(&mut de).map_err(|e| invalid(&e))?;
-        de.end().map_err(|e| PolicyError::Invalid {
-            rule: None,
-            field: ".".into(),
-            message: e.to_string(),
-        })?;
+            serde_path_to_error::deserialize(value).map_err(|e| invalid(&e))?;
         PolicyEngine::from_document(document)
     }
 
@@ -108,6 +109,35 @@ impl PolicyEngine {
         // A document of strings, bools and JSON values always serializes.
         serde_json::to_string_pretty(&self.document).unwrap_or_default()
     }
+}
+
+/// Serde also reads a struct from a JSON array (`["allow", ["*"], ["*"]]`); a policy file must
+/// spell every document, rule and condition as an object.
+fn check_shapes(value: &serde_json::Value) -> Result<(), PolicyError> {
+    let not_object = |rule: Option<usize>, field: String| PolicyError::Invalid {
+        rule,
+        field,
+        message: "expected a JSON object".into(),
+    };
+    let doc = value
+        .as_object()
+        .ok_or_else(|| not_object(None, ".".into()))?;
+    let Some(serde_json::Value::Array(rules)) = doc.get("rules") else {
+        return Ok(()); // absent, or a type error serde reports
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let rule = rule
+            .as_object()
+            .ok_or_else(|| not_object(Some(i), format!("rules[{i}]")))?;
+        if let Some(serde_json::Value::Array(conditions)) = rule.get("conditions") {
+            for (j, c) in conditions.iter().enumerate() {
+                if !c.is_object() {
+                    return Err(not_object(Some(i), format!("rules[{i}].conditions[{j}]")));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn invalid(e: &serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
