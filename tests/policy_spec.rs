@@ -429,6 +429,7 @@ fn outcome(result: Result<(bool, Option<usize>), PolicyError>) -> Want {
     }
 }
 
+#[cfg(any(feature = "blocking", feature = "async"))]
 fn client_outcome(result: idpkit::Result<(bool, Option<usize>)>) -> Want {
     outcome(result.map_err(|e| match e.kind() {
         idpkit::ErrorKind::Policy(p) => p.clone(),

@@ -13,8 +13,23 @@ use super::request::Request;
 use super::value::apply;
 
 /// Deepest condition value accepted (arrays/objects nested inside one another).
+///
+/// ```
+/// use idpkit::authz::policy::{MAX_VALUE_DEPTH, PolicyEngine};
+/// let deep = format!("{}1{}", "[".repeat(MAX_VALUE_DEPTH + 1), "]".repeat(MAX_VALUE_DEPTH + 1));
+/// let doc = format!(r#"{{"rules": [{{"effect": "allow", "actions": ["*"], "resources": ["*"],
+///     "conditions": [{{"source": "subject", "key": "x", "value": {deep}}}]}}]}}"#);
+/// assert!(PolicyEngine::from_json(&doc).is_err());
+/// ```
 pub const MAX_VALUE_DEPTH: usize = 32;
 /// Largest condition value accepted, in JSON nodes.
+///
+/// ```
+/// use idpkit::authz::policy::{Condition, MAX_VALUE_NODES, Operator, PolicyEngine, Rule, Source};
+/// let huge: Vec<u32> = (0..MAX_VALUE_NODES as u32).collect();
+/// let rule = Rule::allow(["*"], ["*"]).condition(Condition::new(Source::Subject, "x", Operator::In, huge));
+/// assert!(PolicyEngine::builder().rule(rule).build().is_err());
+/// ```
 pub const MAX_VALUE_NODES: usize = 10_000;
 
 /// The answer to one request (spec A2, A8).
@@ -119,12 +134,28 @@ pub struct PolicyBuilder {
 
 impl PolicyBuilder {
     /// Appends a rule (rules are evaluated in the order added).
+    ///
+    /// ```
+    /// use idpkit::authz::policy::{PolicyEngine, Rule};
+    /// let engine = PolicyEngine::builder().rule(Rule::allow(["*"], ["*"])).build()?;
+    /// assert_eq!(engine.rules().len(), 1);
+    /// # Ok::<(), idpkit::authz::policy::PolicyError>(())
+    /// ```
     pub fn rule(mut self, rule: Rule) -> Self {
         self.document.rules.push(rule);
         self
     }
 
     /// Appends rules.
+    ///
+    /// ```
+    /// use idpkit::authz::policy::{PolicyEngine, Rule};
+    /// let engine = PolicyEngine::builder()
+    ///     .rules([Rule::allow(["read"], ["*"]), Rule::deny(["*"], ["secret"])])
+    ///     .build()?;
+    /// assert_eq!(engine.rules().len(), 2);
+    /// # Ok::<(), idpkit::authz::policy::PolicyError>(())
+    /// ```
     pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
         self.document.rules.extend(rules);
         self
@@ -132,18 +163,36 @@ impl PolicyBuilder {
 
     /// Registers a global evaluator by name; global evaluators run, in this order, before each
     /// rule's own.
+    ///
+    /// ```
+    /// let engine = idpkit::authz::policy::PolicyEngine::builder().global_evaluator("active").build()?;
+    /// assert_eq!(engine.global_evaluators(), ["active"]);
+    /// # Ok::<(), idpkit::authz::policy::PolicyError>(())
+    /// ```
     pub fn global_evaluator(mut self, name: impl Into<String>) -> Self {
         self.document.evaluators.push(name.into());
         self
     }
 
     /// The decision when no rule matches (default: deny).
+    ///
+    /// ```
+    /// use idpkit::authz::policy::{PolicyEngine, Request};
+    /// let engine = PolicyEngine::builder().default_allow(true).build()?;
+    /// assert!(engine.evaluate(&Request::new("read", "docs"))?.allowed);
+    /// # Ok::<(), idpkit::authz::policy::PolicyError>(())
+    /// ```
     pub fn default_allow(mut self, allow: bool) -> Self {
         self.document.default_allow = allow;
         self
     }
 
     /// Validates and compiles the rules.
+    ///
+    /// ```
+    /// use idpkit::authz::policy::{PolicyEngine, Rule};
+    /// assert!(PolicyEngine::builder().rule(Rule::deny(["*"], ["*"])).build().is_ok());
+    /// ```
     ///
     /// # Errors
     ///

@@ -6,21 +6,27 @@ use std::sync::Arc;
 
 use super::model::Operator;
 
-/// The error an [`Evaluator`](super::Evaluators) returns: any error, boxed.
+/// The error an evaluator ([`Evaluators`](super::Evaluators)) returns: any error, boxed.
+///
+/// ```
+/// use idpkit::authz::policy::EvaluatorError;
+/// let e: EvaluatorError = "the account service is down".into();
+/// assert_eq!(e.to_string(), "the account service is down");
+/// ```
 pub type EvaluatorError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a rule set was refused or an evaluation gave no decision.
 ///
 /// Build errors ([`Invalid`](Self::Invalid), [`UnknownEvaluator`](Self::UnknownEvaluator))
-/// come from [`Policy::from_json`](super::Policy::from_json) and
+/// come from [`PolicyEngine::from_json`](super::PolicyEngine::from_json) and
 /// [`PolicyBuilder::build`](super::PolicyBuilder::build), never at request time. Evaluation
 /// errors ([`TypeMismatch`](Self::TypeMismatch), [`Evaluator`](Self::Evaluator),
 /// [`InvalidTokenScopes`](Self::InvalidTokenScopes)) abort the evaluation: there is no
 /// decision, and a web guard answers 500, never allow.
 ///
 /// ```
-/// use idpkit::authz::policy::{Policy, PolicyError};
-/// let err = Policy::from_json(r#"{"rules": [{"effect": "Deny", "actions": ["*"], "resources": ["*"]}]}"#)
+/// use idpkit::authz::policy::{PolicyEngine, PolicyError};
+/// let err = PolicyEngine::from_json(r#"{"rules": [{"effect": "Deny", "actions": ["*"], "resources": ["*"]}]}"#)
 ///     .unwrap_err();
 /// assert!(matches!(&err, PolicyError::Invalid { rule: Some(0), field, .. } if field == "rules[0].effect"));
 /// ```
