@@ -525,6 +525,18 @@ fn worked_cases() {
     }
 }
 
+/// The async client's evaluation is a `Send` future (it can run on a multi-threaded runtime).
+#[cfg(feature = "async")]
+#[test]
+fn async_evaluation_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let engine = PolicyEngine::from_json("{}").unwrap();
+    let evaluators = evaluators();
+    let request = Request::new("a", "b");
+    let future = idpkit::asynch::evaluate_policy(&engine, &request, &evaluators);
+    assert_send(&future);
+}
+
 #[test]
 fn reasons() {
     let engine = PolicyEngine::from_json(&policy(

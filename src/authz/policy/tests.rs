@@ -537,3 +537,13 @@ fn fuzz_entry_point() {
     );
     assert!(fuzz_load(r#"{"rules": [{"effect": "allow", "actions": ["*"], "resources": ["*"], "conditions": [{"source": "subject", "key": "role", "operator": "gt", "value": 1}]}]}"#).is_ok());
 }
+
+#[test]
+fn shareable_across_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<PolicyEngine>();
+    check::<Evaluators>();
+    check::<PolicyError>();
+    check::<Request<'static>>();
+    check::<Decision<'static>>();
+}
