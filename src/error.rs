@@ -93,6 +93,10 @@ pub enum ErrorKind {
     /// A token failed validation.
     #[error("token rejected: {0}")]
     TokenValidation(TokenValidationError),
+    /// A local policy could not be built or gave no decision (a type error in a reached
+    /// condition, a failing evaluator): see [`PolicyError`](crate::authz::policy::PolicyError).
+    #[error("policy error: {0}")]
+    Policy(crate::authz::policy::PolicyError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -363,6 +367,12 @@ impl From<TokenValidationError> for Error {
     }
 }
 
+impl From<crate::authz::policy::PolicyError> for Error {
+    fn from(e: crate::authz::policy::PolicyError) -> Self {
+        ErrorKind::Policy(e).into()
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
@@ -387,6 +397,7 @@ impl std::error::Error for Error {
             None => match &self.inner.kind {
                 ErrorKind::OAuth(e) => Some(e),
                 ErrorKind::TokenValidation(e) => Some(e),
+                ErrorKind::Policy(e) => Some(e),
                 _ => None,
             },
         }

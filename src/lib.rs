@@ -21,12 +21,12 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
-//! | [`authz`] | authorization: [`scope`](authz::scope) evaluation and the [`authzen`](authz::authzen) PDP protocol (room for local policy rules) |
+//! | [`authz`] | authorization: [`scope`](authz::scope) evaluation, the [`authzen`](authz::authzen) PDP protocol, and local [`policy`](authz::policy) rules (AuthX semantics, compiled and indexed) |
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
-//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient` |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `evaluate_policy` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
 //! method, host, path without the query, request id, status, duration, retries, error); no
@@ -123,6 +123,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod scim;
     #[allow(clippy::duplicate_mod)]
+    mod policy;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -131,6 +133,7 @@ pub mod blocking {
     #[allow(unused_imports)]
     pub use pdp::*;
     pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
+    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -214,6 +217,8 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod scim;
     #[allow(clippy::duplicate_mod)]
+    mod policy;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -222,6 +227,7 @@ pub mod asynch {
     #[allow(unused_imports)]
     pub use pdp::*;
     pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
+    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use session::Session;
     pub use transport::HttpClient;
 

@@ -4,6 +4,8 @@
 //!   nanoseconds.
 //! - [`authzen`]: the OpenID AuthZEN 1.0 policy decision point protocol (the clients are
 //!   `PdpClient` in [`blocking`](crate::blocking) and [`asynch`](crate::asynch)).
+//! - [`policy`]: local allow/deny policy rules with AuthX semantics, compiled and indexed.
 
 pub mod authzen;
+pub mod policy;
 pub mod scope;
