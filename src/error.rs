@@ -138,6 +138,10 @@ pub enum ErrorKind {
         /// The subject in the new answer.
         actual: String,
     },
+    /// The caller cancelled the operation (a device-flow poll loop's
+    /// [`CancelToken`](crate::oidc::CancelToken)); no request was left in flight.
+    #[error("the operation was cancelled")]
+    Cancelled,
     /// A response could not be understood: wrong content type, not JSON, or JSON of the wrong
     /// shape. Says what was expected and where parsing failed, never the payload itself.
     #[error("malformed response: expected {expected}: {problem}")]

@@ -113,6 +113,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
+    mod device;
+    #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
     mod pdp;
@@ -183,6 +185,8 @@ pub mod asynch {
     mod cache;
     #[allow(clippy::duplicate_mod)]
     mod client;
+    #[allow(clippy::duplicate_mod)]
+    mod device;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]

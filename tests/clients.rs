@@ -46,6 +46,7 @@ fn test_pdp() -> &'static pdp_server::TestPdp {
 macro_rules! behaviours {
     () => {
         mod common;
+        mod device;
         mod discovery;
         mod oidc;
         mod oidc_faults;

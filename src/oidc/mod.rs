@@ -10,6 +10,7 @@
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
 //! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `device` | the device authorization grant, RFC 8628 ([`DeviceAuthorization`], [`DevicePoll`]) |
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
@@ -22,6 +23,7 @@ mod authorize;
 mod client_auth;
 mod client_credentials;
 mod config;
+mod device;
 mod discovery;
 #[cfg(test)]
 mod endpoint_tests;
@@ -41,6 +43,7 @@ pub use client_auth::*;
 pub use client_credentials::*;
 #[allow(unused_imports)]
 pub(crate) use config::*;
+pub use device::*;
 pub use discovery::*;
 pub use id_token::*;
 pub use introspection::*;
