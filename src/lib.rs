@@ -117,6 +117,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
+    mod par;
+    #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
     mod session;
@@ -189,6 +191,8 @@ pub mod asynch {
     mod device;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
+    #[allow(clippy::duplicate_mod)]
+    mod par;
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]

@@ -37,6 +37,8 @@ pub(crate) struct RelyingPartySettings {
     pub(crate) algorithms: Option<Vec<Algorithm>>,
     /// The floor between two JWKS refetches caused by unknown key ids.
     pub(crate) jwks_refetch_interval: Duration,
+    /// Push every authorization request (RFC 9126), even when the provider does not require it.
+    pub(crate) pushed_authorization_requests: bool,
 }
 
 impl Default for RelyingPartySettings {
@@ -47,6 +49,7 @@ impl Default for RelyingPartySettings {
             leeway: Duration::from_secs(30),
             algorithms: None,
             jwks_refetch_interval: Duration::from_secs(30),
+            pushed_authorization_requests: false,
         }
     }
 }

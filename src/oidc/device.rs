@@ -550,6 +550,7 @@ pub fn fuzz_device_responses(status: u16, body: &[u8]) {
         let _ = schedule.next_wait(now);
     }
     let _ = parse_device_token_response(response(body), now);
+    let _ = crate::oidc::parse_par_response(response(body), now);
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
 //! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `par` | pushed authorization requests, RFC 9126 ([`PushedAuthorization`]) |
 //! | `device` | the device authorization grant, RFC 8628 ([`DeviceAuthorization`], [`DevicePoll`]) |
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
@@ -31,6 +32,7 @@ mod id_token;
 mod introspection;
 mod jwks;
 mod logout;
+mod par;
 pub mod pkce;
 mod principal;
 mod revocation;
@@ -49,6 +51,7 @@ pub use id_token::*;
 pub use introspection::*;
 pub use jwks::*;
 pub use logout::*;
+pub use par::*;
 pub use principal::*;
 pub use revocation::*;
 pub use token::*;

@@ -321,6 +321,22 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
+    /// Pushes every authorization request to the provider first (RFC 9126) and sends the user
+    /// to a short URL holding only `client_id` and `request_uri` (default off: requests are
+    /// pushed only when the provider's metadata says `require_pushed_authorization_requests`).
+    /// Sign-ins then start with [`IdpClient::start_sign_in`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .pushed_authorization_requests(true);
+    /// # }
+    /// ```
+    pub fn pushed_authorization_requests(mut self, on: bool) -> Self {
+        self.settings.rp.pushed_authorization_requests = on;
+        self
+    }
+
     fn into_parts(self) -> Result<(Issuer, Settings, Transport<H>)> {
         let issuer = self.settings.validate()?;
         Ok((issuer, self.settings, self.transport.build()?))
@@ -473,5 +489,12 @@ impl<H> IdpClient<H> {
 
     pub(crate) fn rp_refresh_before(&self) -> Duration {
         self.inner.settings.rp.refresh_before
+    }
+
+    /// Whether authorization requests must be pushed (RFC 9126): the provider requires it, or
+    /// the client was built to.
+    pub(crate) fn pushes_authorization_requests(&self) -> bool {
+        self.inner.settings.rp.pushed_authorization_requests
+            || crate::oidc::requires_pushed_authorization_requests(self.metadata())
     }
 }
