@@ -55,6 +55,7 @@ macro_rules! behaviours {
         mod common;
         mod device;
         mod discovery;
+        mod jwt_auth;
         mod oidc;
         mod oidc_faults;
         mod par;

@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub(crate) client_secret: Option<ClientSecret>,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) auth_method: Option<AuthMethod>,
+    /// The private key of `private_key_jwt`.
+    pub(crate) assertion_key: Option<crate::oidc::ClientAssertionKey>,
     pub(crate) rp: RelyingPartySettings,
 }
 
@@ -63,6 +65,7 @@ impl Settings {
             client_secret: None,
             redirect_uri: None,
             auth_method: None,
+            assertion_key: None,
             rp: RelyingPartySettings::default(),
         }
     }

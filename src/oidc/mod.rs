@@ -22,6 +22,7 @@
 
 mod authorize;
 mod client_auth;
+mod client_auth_jwt;
 mod client_credentials;
 mod config;
 mod device;
@@ -42,6 +43,7 @@ mod userinfo;
 
 pub use authorize::*;
 pub use client_auth::*;
+pub use client_auth_jwt::*;
 pub use client_credentials::*;
 #[allow(unused_imports)]
 pub(crate) use config::*;
