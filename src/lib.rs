@@ -123,6 +123,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
+    mod token_store;
+    #[allow(clippy::duplicate_mod)]
     mod transport;
 
     pub use client::{IdpClient, IdpClientBuilder};
@@ -197,6 +199,8 @@ pub mod asynch {
     mod pdp;
     #[allow(clippy::duplicate_mod)]
     mod session;
+    #[allow(clippy::duplicate_mod)]
+    mod token_store;
     #[allow(clippy::duplicate_mod)]
     mod transport;
 

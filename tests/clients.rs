@@ -54,6 +54,7 @@ macro_rules! behaviours {
     () => {
         mod common;
         mod device;
+        mod device_store;
         mod discovery;
         mod jwt_auth;
         mod oidc;

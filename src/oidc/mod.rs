@@ -15,6 +15,7 @@
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
+//! | `token_store` | a CLI's saved tokens, owner-only and written atomically ([`TokenStore`]) |
 //! | `principal` | who signed in ([`Principal`]) and the options of a session |
 //! | `config` | the client's settings, validated once |
 //!
@@ -38,6 +39,7 @@ pub mod pkce;
 mod principal;
 mod revocation;
 mod token;
+mod token_store;
 mod token_type;
 mod userinfo;
 
@@ -57,5 +59,6 @@ pub use par::*;
 pub use principal::*;
 pub use revocation::*;
 pub use token::*;
+pub use token_store::*;
 pub use token_type::*;
 pub use userinfo::*;

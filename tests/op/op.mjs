@@ -158,11 +158,36 @@ async function clientKeyPair(type, options, alg) {
     jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
   };
 }
-const clientKeys = Promise.all([
-  clientKeyPair('rsa', { modulusLength: 2048 }, 'RS256'),
-  clientKeyPair('ec', { namedCurve: 'P-256' }, 'ES256'),
-  clientKeyPair('ed25519', {}, 'EdDSA'),
-]);
+// Cached beside the signing key (RSA generation is slow), validated on load.
+const CLIENT_KEY_CACHE = KEY_CACHE && path.join(path.dirname(KEY_CACHE), 'client-keys.json');
+const CLIENT_KEY_ALGS = ['RS256', 'ES256', 'EdDSA'];
+
+function loadCachedClientKeys(file) {
+  try {
+    const keys = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (keys.map((k) => k.alg).join() !== CLIENT_KEY_ALGS.join()) return undefined;
+    for (const key of keys) {
+      const publicJwk = crypto.createPublicKey(crypto.createPrivateKey(key.pem)).export({ format: 'jwk' });
+      if (publicJwk.x !== key.jwk.x || publicJwk.n !== key.jwk.n) return undefined;
+    }
+    return keys;
+  } catch {
+    return undefined; // missing or unreadable: regenerate
+  }
+}
+
+async function clientKeyPairs() {
+  const cached = CLIENT_KEY_CACHE && loadCachedClientKeys(CLIENT_KEY_CACHE);
+  if (cached) return cached;
+  const keys = await Promise.all([
+    clientKeyPair('rsa', { modulusLength: 2048 }, 'RS256'),
+    clientKeyPair('ec', { namedCurve: 'P-256' }, 'ES256'),
+    clientKeyPair('ed25519', {}, 'EdDSA'),
+  ]);
+  if (CLIENT_KEY_CACHE) saveCachedKey(CLIENT_KEY_CACHE, keys);
+  return keys;
+}
+const clientKeys = clientKeyPairs();
 
 let oidc;
 try {
