@@ -20,6 +20,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { clientKeyPairs } from './client-keys.mjs';
+
 const startedAt = performance.now();
 
 // ---------------------------------------------------------------------------------------------
@@ -141,53 +143,9 @@ async function initialSigningKey() {
 // with importing oidc-provider (the other half of the cold start).
 const initialKey = initialSigningKey();
 
-// Keys of the clients that authenticate with private_key_jwt (RFC 7523): made at every start, the
-// private halves handed to the tests in the READY line (PKCS#8 PEM), the public halves registered
-// as the clients' `jwks`.
-async function clientKeyPair(type, options, alg) {
-  const { privateKey, publicKey } = await new Promise((resolve, reject) => {
-    crypto.generateKeyPair(type, options, (err, pub, priv) => (
-      err ? reject(err) : resolve({ publicKey: pub, privateKey: priv })
-    ));
-  });
-  const kid = `${alg.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`;
-  return {
-    alg,
-    kid,
-    pem: privateKey.export({ format: 'pem', type: 'pkcs8' }),
-    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
-  };
-}
-// Cached beside the signing key (RSA generation is slow), validated on load.
-const CLIENT_KEY_CACHE = KEY_CACHE && path.join(path.dirname(KEY_CACHE), 'client-keys.json');
-const CLIENT_KEY_ALGS = ['RS256', 'ES256', 'EdDSA'];
-
-function loadCachedClientKeys(file) {
-  try {
-    const keys = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (keys.map((k) => k.alg).join() !== CLIENT_KEY_ALGS.join()) return undefined;
-    for (const key of keys) {
-      const publicJwk = crypto.createPublicKey(crypto.createPrivateKey(key.pem)).export({ format: 'jwk' });
-      if (publicJwk.x !== key.jwk.x || publicJwk.n !== key.jwk.n) return undefined;
-    }
-    return keys;
-  } catch {
-    return undefined; // missing or unreadable: regenerate
-  }
-}
-
-async function clientKeyPairs() {
-  const cached = CLIENT_KEY_CACHE && loadCachedClientKeys(CLIENT_KEY_CACHE);
-  if (cached) return cached;
-  const keys = await Promise.all([
-    clientKeyPair('rsa', { modulusLength: 2048 }, 'RS256'),
-    clientKeyPair('ec', { namedCurve: 'P-256' }, 'ES256'),
-    clientKeyPair('ed25519', {}, 'EdDSA'),
-  ]);
-  if (CLIENT_KEY_CACHE) saveCachedKey(CLIENT_KEY_CACHE, keys);
-  return keys;
-}
-const clientKeys = clientKeyPairs();
+// Keys of the private_key_jwt clients (RFC 7523), made or loaded from a cache beside the signing
+// key's (see client-keys.mjs), in parallel with the import of oidc-provider.
+const clientKeys = clientKeyPairs(KEY_CACHE && path.join(path.dirname(KEY_CACHE), 'client-keys.json'), saveCachedKey);
 
 let oidc;
 try {
