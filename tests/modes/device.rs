@@ -11,6 +11,7 @@ use idpkit::{ErrorKind, OAuthErrorCode, Result};
 
 use super::common::{create_agent, discover, metadata, refresh, session_agent};
 use super::{idp, maybe_async};
+use crate::hanging::hanging_server;
 use crate::provider;
 
 const SCOPES: &[&str] = &["openid", "email", "profile", "organizations", "offline_access"];
@@ -147,8 +148,18 @@ impl Mock {
     }
 
     fn client(&self, device_endpoint: bool) -> idp::IdpClient {
+        let token_endpoint = format!("{}/token", self.server.url());
+        self.client_with_token_endpoint(device_endpoint, &token_endpoint, Duration::from_secs(10))
+    }
+
+    fn client_with_token_endpoint(
+        &self,
+        device_endpoint: bool,
+        token_endpoint: &str,
+        timeout: Duration,
+    ) -> idp::IdpClient {
         let issuer = self.server.url();
-        let mut metadata = metadata(&issuer, &format!("{issuer}/token"));
+        let mut metadata = metadata(&issuer, token_endpoint);
         if device_endpoint {
             metadata.additional.insert(
                 "device_authorization_endpoint".into(),
@@ -156,6 +167,7 @@ impl Mock {
             );
         }
         idp::IdpClient::builder(&issuer, "cli")
+            .timeout(timeout)
             .build_with_metadata(metadata)
             .expect("client")
     }
@@ -218,6 +230,20 @@ fn a_provider_pending_past_the_expiry_is_stopped_here() {
     assert_eq!(oauth_code(&err), OAuthErrorCode::ExpiredToken);
     assert_eq!(err.status(), None, "noticed here, not by the provider");
     polls.assert();
+}
+
+#[test]
+fn a_poll_that_times_out_backs_off_instead_of_failing() {
+    let mut mock = Mock::new();
+    let body = mock.device(2);
+    let _d = mock.answer("/device", 200, &body);
+    let token_endpoint = format!("{}/token", hanging_server());
+    let client =
+        mock.client_with_token_endpoint(true, &token_endpoint, Duration::from_millis(300));
+    let device = run!(start(&client, &["openid"])).expect("device authorization");
+    let err = run!(wait(&client, &device, &CancelToken::new())).expect_err("expired");
+    // Not the timeout: the loop waited longer and polled again until the code expired.
+    assert_eq!(oauth_code(&err), OAuthErrorCode::ExpiredToken, "{err:?}");
 }
 
 #[test]
