@@ -160,6 +160,10 @@ pub enum ErrorKind {
     /// user's metadata that does not fit the declared schema, or a schema drift in strict mode.
     #[error("{0}")]
     Scim(crate::provisioning::ScimError),
+    /// The caller cancelled the operation (a device-flow poll loop's
+    /// [`CancelToken`](crate::oidc::CancelToken)); no request was left in flight.
+    #[error("the operation was cancelled")]
+    Cancelled,
     /// A response could not be understood: wrong content type, not JSON, or JSON of the wrong
     /// shape. Says what was expected and where parsing failed, never the payload itself.
     #[error("malformed response: expected {expected}: {problem}")]

@@ -117,7 +117,11 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
+    mod device;
+    #[allow(clippy::duplicate_mod)]
     mod oidc;
+    #[allow(clippy::duplicate_mod)]
+    mod par;
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
@@ -126,6 +130,8 @@ pub mod blocking {
     mod policy;
     #[allow(clippy::duplicate_mod)]
     mod session;
+    #[allow(clippy::duplicate_mod)]
+    mod token_store;
     #[allow(clippy::duplicate_mod)]
     mod transport;
 
@@ -211,7 +217,11 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
+    mod device;
+    #[allow(clippy::duplicate_mod)]
     mod oidc;
+    #[allow(clippy::duplicate_mod)]
+    mod par;
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
@@ -220,6 +230,8 @@ pub mod asynch {
     mod policy;
     #[allow(clippy::duplicate_mod)]
     mod session;
+    #[allow(clippy::duplicate_mod)]
+    mod token_store;
     #[allow(clippy::duplicate_mod)]
     mod transport;
 

@@ -39,6 +39,13 @@ fn provider() -> &'static op::TestOp {
     OP.get_or_init(|| op::TestOp::start().expect("start the test OpenID Provider"))
 }
 
+/// A second provider that requires pushed authorization requests (RFC 9126) of every client
+/// and says so in its metadata. Never dropped, as `provider()`.
+fn par_provider() -> &'static op::TestOp {
+    static OP: std::sync::OnceLock<op::TestOp> = std::sync::OnceLock::new();
+    OP.get_or_init(|| op::TestOp::start_with(&["--require-par"]).expect("start the PAR provider"))
+}
+
 /// The PDP shared by every test of this binary (stopped when the process exits: its stdin
 /// pipe closes).
 fn test_pdp() -> &'static pdp_server::TestPdp {
@@ -64,10 +71,14 @@ fn unique(prefix: &str) -> String {
 macro_rules! behaviours {
     () => {
         mod common;
+        mod device;
+        mod device_store;
         mod discovery;
         mod fault_matrix;
+        mod jwt_auth;
         mod oidc;
         mod oidc_faults;
+        mod par;
         mod pdp;
         mod pdp_faults;
         mod request_shapes;

@@ -308,7 +308,7 @@ fn validate_redirect_uri(value: &str) -> Result<()> {
 }
 
 /// A resource indicator is an absolute URI without fragment (RFC 8707 §2).
-fn validate_resource(value: &str) -> Result<()> {
+pub(crate) fn validate_resource(value: &str) -> Result<()> {
     match url::Url::parse(value) {
         Ok(url) if url.fragment().is_none() => Ok(()),
         _ => Err(Error::config(format!(
@@ -318,7 +318,7 @@ fn validate_resource(value: &str) -> Result<()> {
 }
 
 /// The `scope` value: `openid` first, then each scope once, in order.
-fn scope_string<S: AsRef<str>>(scopes: &[S]) -> Result<String> {
+pub(crate) fn scope_string<S: AsRef<str>>(scopes: &[S]) -> Result<String> {
     let mut tokens = vec!["openid"];
     for token in scopes
         .iter()

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::http::{self as h, HttpRequest, RequestLimits, sensitive_header};
-use crate::oidc::TokenTypeHint;
+use crate::oidc::client_auth_jwt::{key_assertion, secret_assertion};
+use crate::oidc::{
+    ClientAssertionKey, JWT_BEARER_ASSERTION_TYPE, JwtAssertion, ProviderMetadata, TokenTypeHint,
+};
 use crate::secret::ClientSecret;
 
 /// A client authentication method at the token endpoint (the names of
@@ -30,6 +33,12 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// `none`: a public client, identified by `client_id` in the body (and PKCE).
     None,
+    /// `client_secret_jwt`: an HS256 assertion keyed by the client secret (RFC 7523 §2.2,
+    /// OIDC Core §9).
+    ClientSecretJwt,
+    /// `private_key_jwt`: an assertion signed with the client's private key (RFC 7523 §2.2,
+    /// OIDC Core §9).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -43,6 +52,8 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 }
@@ -79,6 +90,26 @@ pub enum ClientAuth {
         /// The client identifier.
         client_id: String,
     },
+    /// `client_secret_jwt`: `client_id`, and a fresh HS256 `client_assertion` keyed by the
+    /// secret, in the body (RFC 7523 §2.2).
+    ClientSecretJwt {
+        /// The client identifier.
+        client_id: String,
+        /// The client secret (the HMAC key).
+        secret: ClientSecret,
+        /// The assertions' audience, lifetime and clock.
+        assertion: JwtAssertion,
+    },
+    /// `private_key_jwt`: `client_id`, and a fresh `client_assertion` signed with the client's
+    /// private key, in the body (RFC 7523 §2.2).
+    PrivateKeyJwt {
+        /// The client identifier.
+        client_id: String,
+        /// The private key, with its algorithm and `kid`.
+        key: ClientAssertionKey,
+        /// The assertions' audience, lifetime and clock.
+        assertion: JwtAssertion,
+    },
 }
 
 impl ClientAuth {
@@ -92,10 +123,13 @@ impl ClientAuth {
     ///   §2 and OIDC Discovery §3);
     /// - else `client_secret_post` when listed.
     ///
+    /// The JWT methods need an audience: [`ClientAuth::select`] chooses them (and these), from
+    /// the whole metadata.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty client id or secret, a
-    /// secret method preferred without a secret, a preferred method the provider does not list,
+    /// secret method preferred without a secret, a JWT method preferred, a preferred method the provider does not list,
     /// or a provider that supports neither secret method (such as `private_key_jwt` only).
     ///
     /// ```
@@ -120,6 +154,12 @@ impl ClientAuth {
             return Err(Error::config("client_id must not be empty"));
         }
         let listed = |m: AuthMethod| supported.iter().any(|s| s == m.as_str());
+        if let Some(m @ (AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt)) = preferred {
+            return Err(Error::config(format!(
+                "token endpoint authentication {} needs an audience: use ClientAuth::select",
+                m.as_str()
+            )));
+        }
         let Some(secret) = secret else {
             return match preferred {
                 None | Some(AuthMethod::None) => Ok(ClientAuth::None { client_id }),
@@ -156,7 +196,123 @@ impl ClientAuth {
             AuthMethod::ClientSecretBasic => ClientAuth::ClientSecretBasic { client_id, secret },
             AuthMethod::ClientSecretPost => ClientAuth::ClientSecretPost { client_id, secret },
             AuthMethod::None => ClientAuth::None { client_id },
+            AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt => {
+                unreachable!("refused above")
+            }
         })
+    }
+
+    /// Chooses the authentication from the client's settings and the provider's whole
+    /// metadata, JWT methods included:
+    ///
+    /// - with a private key: `private_key_jwt` (the provider must list it, and the key's
+    ///   algorithm in `token_endpoint_auth_signing_alg_values_supported`, when it lists any);
+    /// - `client_secret_jwt` when preferred, or when the provider lists it and neither
+    ///   `client_secret_basic` nor `client_secret_post`;
+    /// - else as [`choose`](Self::choose).
+    ///
+    /// The assertions are for `assertion`'s audience (the provider's issuer identifier).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) as [`choose`](Self::choose), and for a
+    /// private key with another method preferred, `private_key_jwt` preferred without a key,
+    /// or a method or algorithm the provider does not list.
+    ///
+    /// ```
+    /// use idpkit::{ClientSecret, oidc::{AuthMethod, ClientAuth, JwtAssertion, ProviderMetadata}};
+    /// let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({
+    ///     "issuer": "https://op.example", "authorization_endpoint": "https://op.example/a",
+    ///     "jwks_uri": "https://op.example/j",
+    ///     "token_endpoint_auth_methods_supported": ["client_secret_jwt", "private_key_jwt"],
+    /// })).unwrap();
+    /// let auth = ClientAuth::select("app", Some(ClientSecret::new("s")), None, None, &metadata, JwtAssertion::new("https://op.example"))?;
+    /// assert_eq!(auth.method(), AuthMethod::ClientSecretJwt);
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn select(
+        client_id: impl Into<String>,
+        secret: Option<ClientSecret>,
+        key: Option<ClientAssertionKey>,
+        preferred: Option<AuthMethod>,
+        metadata: &ProviderMetadata,
+        assertion: JwtAssertion,
+    ) -> Result<ClientAuth> {
+        let client_id = client_id.into();
+        let methods = &metadata.token_endpoint_auth_methods_supported;
+        let listed = |m: AuthMethod| methods.is_empty() || methods.iter().any(|s| s == m.as_str());
+        let require = |m: AuthMethod| {
+            if listed(m) {
+                Ok(())
+            } else {
+                Err(Error::config(format!(
+                    "the provider does not support token endpoint authentication {} \
+                     (it supports {methods:?})",
+                    m.as_str()
+                )))
+            }
+        };
+        let algs: Vec<&str> = metadata
+            .additional
+            .get("token_endpoint_auth_signing_alg_values_supported")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let require_alg = |alg: jsonwebtoken::Algorithm| {
+            let name = format!("{alg:?}");
+            if algs.is_empty() || algs.contains(&name.as_str()) {
+                Ok(())
+            } else {
+                Err(Error::config(format!(
+                    "the provider does not accept client assertions signed with {name} \
+                     (it accepts {algs:?})"
+                )))
+            }
+        };
+        if client_id.is_empty() {
+            return Err(Error::config("client_id must not be empty"));
+        }
+        if let Some(key) = key {
+            if preferred.is_some_and(|m| m != AuthMethod::PrivateKeyJwt) {
+                return Err(Error::config(
+                    "a client assertion key is set: the authentication method is private_key_jwt",
+                ));
+            }
+            require(AuthMethod::PrivateKeyJwt)?;
+            require_alg(key.algorithm())?;
+            return Ok(ClientAuth::PrivateKeyJwt {
+                client_id,
+                key,
+                assertion,
+            });
+        }
+        let only_jwt = !methods.is_empty()
+            && !listed(AuthMethod::ClientSecretBasic)
+            && !listed(AuthMethod::ClientSecretPost)
+            && listed(AuthMethod::ClientSecretJwt);
+        match (preferred, secret) {
+            (Some(AuthMethod::PrivateKeyJwt), _) => Err(Error::config(
+                "token endpoint authentication private_key_jwt needs a client assertion key",
+            )),
+            (Some(AuthMethod::ClientSecretJwt), None) => Err(Error::config(
+                "token endpoint authentication client_secret_jwt needs a client secret",
+            )),
+            (Some(AuthMethod::ClientSecretJwt), Some(secret)) | (None, Some(secret))
+                if preferred.is_some() || only_jwt =>
+            {
+                if secret.expose_secret().is_empty() {
+                    return Err(Error::config("client_secret must not be empty"));
+                }
+                require(AuthMethod::ClientSecretJwt)?;
+                require_alg(jsonwebtoken::Algorithm::HS256)?;
+                Ok(ClientAuth::ClientSecretJwt {
+                    client_id,
+                    secret,
+                    assertion,
+                })
+            }
+            (preferred, secret) => ClientAuth::choose(client_id, secret, preferred, methods),
+        }
     }
 
     /// The client identifier.
@@ -168,6 +324,8 @@ impl ClientAuth {
         match self {
             ClientAuth::ClientSecretBasic { client_id, .. }
             | ClientAuth::ClientSecretPost { client_id, .. }
+            | ClientAuth::ClientSecretJwt { client_id, .. }
+            | ClientAuth::PrivateKeyJwt { client_id, .. }
             | ClientAuth::None { client_id } => client_id,
         }
     }
@@ -183,6 +341,8 @@ impl ClientAuth {
             ClientAuth::ClientSecretBasic { .. } => AuthMethod::ClientSecretBasic,
             ClientAuth::ClientSecretPost { .. } => AuthMethod::ClientSecretPost,
             ClientAuth::None { .. } => AuthMethod::None,
+            ClientAuth::ClientSecretJwt { .. } => AuthMethod::ClientSecretJwt,
+            ClientAuth::PrivateKeyJwt { .. } => AuthMethod::PrivateKeyJwt,
         }
     }
 }
@@ -205,6 +365,19 @@ pub(crate) fn authenticated_form<'a>(
     limits: RequestLimits,
 ) -> Result<HttpRequest> {
     let mut authorization = None;
+    let assertion = match auth {
+        ClientAuth::ClientSecretJwt {
+            client_id,
+            secret,
+            assertion,
+        } => Some(secret_assertion(assertion, client_id, secret)?),
+        ClientAuth::PrivateKeyJwt {
+            client_id,
+            key,
+            assertion,
+        } => Some(key_assertion(assertion, client_id, key)?),
+        _ => None,
+    };
     match auth {
         ClientAuth::ClientSecretBasic { client_id, secret } => {
             authorization = Some(basic_authorization(client_id, secret)?);
@@ -213,7 +386,14 @@ pub(crate) fn authenticated_form<'a>(
             params.push(("client_id", client_id));
             params.push(("client_secret", secret.expose_secret()));
         }
-        ClientAuth::None { client_id } => params.push(("client_id", client_id)),
+        ClientAuth::None { client_id }
+        | ClientAuth::ClientSecretJwt { client_id, .. }
+        | ClientAuth::PrivateKeyJwt { client_id, .. } => params.push(("client_id", client_id)),
+    }
+    let mut params = params;
+    if let Some(assertion) = &assertion {
+        params.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE));
+        params.push(("client_assertion", assertion));
     }
     let mut request = h::post_form(url, &params, limits)?;
     if let Some(value) = authorization {

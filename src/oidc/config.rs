@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub(crate) client_secret: Option<ClientSecret>,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) auth_method: Option<AuthMethod>,
+    /// The private key of `private_key_jwt`.
+    pub(crate) assertion_key: Option<crate::oidc::ClientAssertionKey>,
     pub(crate) rp: RelyingPartySettings,
 }
 
@@ -37,6 +39,8 @@ pub(crate) struct RelyingPartySettings {
     pub(crate) algorithms: Option<Vec<Algorithm>>,
     /// The floor between two JWKS refetches caused by unknown key ids.
     pub(crate) jwks_refetch_interval: Duration,
+    /// Push every authorization request (RFC 9126), even when the provider does not require it.
+    pub(crate) pushed_authorization_requests: bool,
 }
 
 impl Default for RelyingPartySettings {
@@ -47,6 +51,7 @@ impl Default for RelyingPartySettings {
             leeway: Duration::from_secs(30),
             algorithms: None,
             jwks_refetch_interval: Duration::from_secs(30),
+            pushed_authorization_requests: false,
         }
     }
 }
@@ -60,6 +65,7 @@ impl Settings {
             client_secret: None,
             redirect_uri: None,
             auth_method: None,
+            assertion_key: None,
             rp: RelyingPartySettings::default(),
         }
     }

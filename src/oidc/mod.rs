@@ -10,10 +10,13 @@
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
 //! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `par` | pushed authorization requests, RFC 9126 ([`PushedAuthorization`]) |
+//! | `device` | the device authorization grant, RFC 8628 ([`DeviceAuthorization`], [`DevicePoll`]) |
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
 //! | `access_token` | JWT access tokens validated locally (RFC 9068), for resource servers |
+//! | `token_store` | a CLI's saved tokens, owner-only and written atomically ([`TokenStore`]) |
 //! | `principal` | who signed in ([`Principal`]) and the options of a session |
 //! | `session_end` | when a failed refresh ends a session (lost answers, rotated refresh tokens) |
 //! | `config` | the client's settings, validated once |
@@ -23,8 +26,10 @@
 mod access_token;
 mod authorize;
 mod client_auth;
+mod client_auth_jwt;
 mod client_credentials;
 mod config;
+mod device;
 mod discovery;
 #[cfg(test)]
 mod endpoint_tests;
@@ -32,29 +37,35 @@ mod id_token;
 mod introspection;
 mod jwks;
 mod logout;
+mod par;
 pub mod pkce;
 mod principal;
 mod revocation;
 mod session_end;
 mod token;
+mod token_store;
 mod token_type;
 mod userinfo;
 
 pub use access_token::*;
 pub use authorize::*;
 pub use client_auth::*;
+pub use client_auth_jwt::*;
 pub use client_credentials::*;
 #[allow(unused_imports)]
 pub(crate) use config::*;
+pub use device::*;
 pub use discovery::*;
 pub use id_token::*;
 pub use introspection::*;
 pub use jwks::*;
 pub use logout::*;
+pub use par::*;
 pub use principal::*;
 pub use revocation::*;
 #[allow(unused_imports)]
 pub(crate) use session_end::{AfterRefreshFailure, Decision};
 pub use token::*;
+pub use token_store::*;
 pub use token_type::*;
 pub use userinfo::*;

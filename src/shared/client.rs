@@ -8,13 +8,13 @@ use jsonwebtoken::Algorithm;
 
 use super::transport::{HttpClient, Transport, TransportBuilder};
 use super::{DefaultHttp, Lock, maybe_async};
-use crate::ClientSecret;
 use crate::error::{Error, Result};
 use crate::http::{RequestLimits, RetryPolicy, transport_setters};
 use crate::oidc::{
-    AuthMethod, ClientAuth, IdTokenChecks, Issuer, JwksCache, ProviderMetadata, Settings,
-    build_discovery_request, parse_discovery_response,
+    AuthMethod, ClientAuth, IdTokenChecks, Issuer, JwksCache, JwtAssertion, ProviderMetadata,
+    Settings, build_discovery_request, parse_discovery_response,
 };
+use crate::{ClientSecret, Clock};
 
 /// An OpenID Connect client for one provider and one registered client.
 ///
@@ -235,9 +235,10 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
-    /// The client authentication method at the token endpoint. Default: `client_secret_basic`
-    /// with a secret (or `client_secret_post` when the provider supports only that), `none`
-    /// without one.
+    /// The client authentication method at the token endpoint. Default: `private_key_jwt` with
+    /// a [`client_assertion_key`](Self::client_assertion_key); else `client_secret_basic` with a
+    /// secret (or `client_secret_post`, or `client_secret_jwt`, when the provider supports only
+    /// that); `none` without either.
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
@@ -248,6 +249,26 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// ```
     pub fn auth_method(mut self, method: AuthMethod) -> Self {
         self.settings.auth_method = Some(method);
+        self
+    }
+
+    /// The private key for `private_key_jwt` (RFC 7523): every token, revocation,
+    /// introspection, device and PAR request then carries a fresh assertion signed with it,
+    /// for the provider's issuer as audience. The provider must list `private_key_jwt` (and the
+    /// key's algorithm, when it lists algorithms).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    /// let der = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap().to_pkcs8v1().unwrap();
+    /// let key = idpkit::oidc::ClientAssertionKey::from_der(jsonwebtoken::Algorithm::ES256, der.as_ref())
+    ///     .unwrap()
+    ///     .with_kid("k1");
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").client_assertion_key(key);
+    /// # }
+    /// ```
+    pub fn client_assertion_key(mut self, key: crate::oidc::ClientAssertionKey) -> Self {
+        self.settings.assertion_key = Some(key);
         self
     }
 
@@ -321,9 +342,26 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
-    fn into_parts(self) -> Result<(Issuer, Settings, Transport<H>)> {
+    /// Pushes every authorization request to the provider first (RFC 9126) and sends the user
+    /// to a short URL holding only `client_id` and `request_uri` (default off: requests are
+    /// pushed only when the provider's metadata says `require_pushed_authorization_requests`).
+    /// Sign-ins then start with [`IdpClient::start_sign_in`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .pushed_authorization_requests(true);
+    /// # }
+    /// ```
+    pub fn pushed_authorization_requests(mut self, on: bool) -> Self {
+        self.settings.rp.pushed_authorization_requests = on;
+        self
+    }
+
+    fn into_parts(self) -> Result<(Issuer, Settings, Transport<H>, Clock)> {
         let issuer = self.settings.validate()?;
-        Ok((issuer, self.settings, self.transport.build()?))
+        let clock = self.transport.clock.clone();
+        Ok((issuer, self.settings, self.transport.build()?, clock))
     }
 
     /// Fetches the provider's metadata from `{issuer}/.well-known/openid-configuration`, checks
@@ -349,14 +387,14 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// # Ok(()) }
     /// ```
     pub async fn discover(self) -> Result<IdpClient<H>> {
-        let (issuer, settings, transport) = self.into_parts()?;
+        let (issuer, settings, transport, clock) = self.into_parts()?;
         let request = build_discovery_request(&issuer, transport.limits())?;
         let metadata = transport
             .execute("discovery", request, |response, now| {
                 parse_discovery_response(&issuer, response, now)
             })
             .await?;
-        IdpClient::from_parts(transport, issuer, settings, metadata)
+        IdpClient::from_parts(transport, issuer, settings, metadata, clock)
     }
 
     /// Builds the client from metadata given by hand, for a provider without discovery. The
@@ -384,9 +422,9 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// # }
     /// ```
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<IdpClient<H>> {
-        let (issuer, settings, transport) = self.into_parts()?;
+        let (issuer, settings, transport, clock) = self.into_parts()?;
         metadata.validate(&issuer)?;
-        IdpClient::from_parts(transport, issuer, settings, metadata)
+        IdpClient::from_parts(transport, issuer, settings, metadata, clock)
     }
 }
 
@@ -398,12 +436,15 @@ impl<H> IdpClient<H> {
         issuer: Issuer,
         settings: Settings,
         metadata: ProviderMetadata,
+        clock: Clock,
     ) -> Result<Self> {
-        let auth = ClientAuth::choose(
+        let auth = ClientAuth::select(
             &settings.client_id,
             settings.client_secret.clone(),
+            settings.assertion_key.clone(),
             settings.auth_method,
-            &metadata.token_endpoint_auth_methods_supported,
+            &metadata,
+            JwtAssertion::new(issuer.as_str()).with_clock(clock),
         )?;
         let mut checks = IdTokenChecks::new(issuer.as_str(), &settings.client_id);
         checks.allowed_algorithms = match &settings.rp.algorithms {
@@ -473,5 +514,12 @@ impl<H> IdpClient<H> {
 
     pub(crate) fn rp_refresh_before(&self) -> Duration {
         self.inner.settings.rp.refresh_before
+    }
+
+    /// Whether authorization requests must be pushed (RFC 9126): the provider requires it, or
+    /// the client was built to.
+    pub(crate) fn pushes_authorization_requests(&self) -> bool {
+        self.inner.settings.rp.pushed_authorization_requests
+            || crate::oidc::requires_pushed_authorization_requests(self.metadata())
     }
 }

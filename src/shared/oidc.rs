@@ -46,7 +46,10 @@ impl<H: HttpClient> IdpClient<H> {
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when no redirect URI is configured, a scope or resource is not
-    /// valid, or an extra parameter would override one idpkit sets.
+    /// valid, or an extra parameter would override one idpkit sets; also when authorization
+    /// requests must be pushed (the provider requires it, or
+    /// [`pushed_authorization_requests`](super::IdpClientBuilder::pushed_authorization_requests)):
+    /// use [`start_sign_in`](Self::start_sign_in) then.
     ///
     /// ```no_run
     /// # #[cfg(feature = "blocking")] {
@@ -68,6 +71,12 @@ impl<H: HttpClient> IdpClient<H> {
         &self,
         options: impl Into<AuthorizationOptions>,
     ) -> Result<AuthorizationRequest> {
+        if self.pushes_authorization_requests() {
+            return Err(Error::config(
+                "authorization requests to this provider must be pushed (RFC 9126): \
+                 use start_sign_in or push_authorization_request",
+            ));
+        }
         build_authorization_request(
             &self.metadata().authorization_endpoint,
             self.client_id(),

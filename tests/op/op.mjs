@@ -7,7 +7,8 @@
 //
 // Usage: node op.mjs [--port 0] [--host 127.0.0.1] [--keys <file>|none]
 //                    [--access-token-ttl <s>] [--id-token-ttl <s>] [--refresh-token-ttl <s>]
-//                    [--strict-offline-access] [--watch-stdin|--no-watch-stdin] [--verbose]
+//                    [--strict-offline-access] [--require-par]
+//                    [--watch-stdin|--no-watch-stdin] [--verbose]
 //
 // Prints exactly one line to stdout once listening: `READY {json}` (see README.md). Everything
 // else goes to stderr. Exits on SIGTERM/SIGINT and, when stdin is a pipe, when stdin closes.
@@ -18,6 +19,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+
+import { clientKeyPairs } from './client-keys.mjs';
 
 const startedAt = performance.now();
 
@@ -37,6 +40,8 @@ const OPTIONS = {
   'id-token-ttl': { type: 'string', default: process.env.IDPKIT_OP_ID_TOKEN_TTL },
   'refresh-token-ttl': { type: 'string', default: process.env.IDPKIT_OP_REFRESH_TOKEN_TTL },
   'strict-offline-access': { type: 'boolean', default: process.env.IDPKIT_OP_STRICT_OFFLINE_ACCESS === '1' },
+  // Every client must push its authorization requests (RFC 9126), announced in the metadata.
+  'require-par': { type: 'boolean', default: process.env.IDPKIT_OP_REQUIRE_PAR === '1' },
   'watch-stdin': { type: 'boolean' },
   'no-watch-stdin': { type: 'boolean' },
   verbose: { type: 'boolean', default: process.env.IDPKIT_OP_VERBOSE === '1' },
@@ -138,6 +143,10 @@ async function initialSigningKey() {
 // with importing oidc-provider (the other half of the cold start).
 const initialKey = initialSigningKey();
 
+// Keys of the private_key_jwt clients (RFC 7523), made or loaded from a cache beside the signing
+// key's (see client-keys.mjs), in parallel with the import of oidc-provider.
+const clientKeys = clientKeyPairs(KEY_CACHE && path.join(path.dirname(KEY_CACHE), 'client-keys.json'), saveCachedKey);
+
 let oidc;
 try {
   oidc = await import('oidc-provider');
@@ -192,6 +201,56 @@ const CLIENTS = [
     scope: 'projects:read users:read',
   },
 ];
+
+// Device authorization grant (RFC 8628): public clients, as a CLI on a headless box would be.
+// `device-short` gets device codes that expire after DEVICE_SHORT_TTL seconds (expiry tests).
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_SHORT_TTL = 2;
+// The polling interval the device authorization response announces (RFC 8628 §3.2; the
+// provider itself omits it, which means 5 s): 1 s keeps the tests short.
+const DEVICE_INTERVAL = 1;
+for (const clientId of ['device', 'device-short']) {
+  CLIENTS.push({
+    client_id: clientId,
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  });
+}
+
+// Pushed authorization requests (RFC 9126): this client must push (registered per client, so the
+// relying party cannot learn it from the metadata and opts in).
+CLIENTS.push({
+  ...CODE_FLOW,
+  client_id: 'par-required',
+  client_secret: 'm5Qy0-pQ2g2Nf6Zr1d0yYdVQkG0KcV1mYb6c4m8Vb7w',
+  token_endpoint_auth_method: 'client_secret_basic',
+  require_pushed_authorization_requests: true,
+});
+
+// JWT client authentication (RFC 7523): client_secret_jwt (HS256 with the client secret) and
+// private_key_jwt with an RSA, an EC P-256 and an Ed25519 key.
+CLIENTS.push({
+  ...CODE_FLOW,
+  grant_types: [...CODE_FLOW.grant_types, 'client_credentials'],
+  client_id: 'jwt-secret',
+  client_secret: 'vQ4rZ8kT1nW6yB3xC9mD2fG5hJ7kL0pS4tV8wY1zA3c',
+  token_endpoint_auth_method: 'client_secret_jwt',
+  token_endpoint_auth_signing_alg: 'HS256',
+});
+const CLIENT_KEYS = await clientKeys;
+for (const key of CLIENT_KEYS) {
+  CLIENTS.push({
+    ...CODE_FLOW,
+    grant_types: [...CODE_FLOW.grant_types, 'client_credentials'],
+    client_id: `jwt-${key.alg.toLowerCase()}`,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: key.alg,
+    jwks: { keys: [key.jwk] },
+  });
+}
 
 const ACCOUNTS = {
   usr_alice: {
@@ -289,7 +348,10 @@ class MapAdapter {
 
   async upsert(id, payload, expiresIn) {
     const key = this.key(id);
-    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined;
+    // Device codes outlive their expiry here for a minute, so a late poll is answered
+    // `expired_token` (RFC 8628 §3.5) rather than `invalid_grant` for a code never seen.
+    const grace = this.model === 'DeviceCode' ? 60 : 0;
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + (expiresIn + grace) * 1000 : undefined;
     STORE.set(key, { payload, expiresAt });
     if (payload.grantId) {
       if (!GRANT_MEMBERS.has(payload.grantId)) GRANT_MEMBERS.set(payload.grantId, new Set());
@@ -436,6 +498,11 @@ function configuration(keys) {
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: args['require-par'],
+      },
       resourceIndicators: {
         enabled: true,
         async defaultResource(ctx, client, oneOf) {
@@ -459,6 +526,7 @@ function configuration(keys) {
       IdToken: () => TTL.idToken,
       RefreshToken: () => TTL.refreshToken,
       AuthorizationCode: () => 60,
+      DeviceCode: (ctx, code, client) => (client?.clientId === 'device-short' ? DEVICE_SHORT_TTL : 600),
       Interaction: () => 3600,
       Session: () => 14 * 24 * 3600,
       Grant: () => 14 * 24 * 3600,
@@ -469,6 +537,10 @@ function configuration(keys) {
 function buildProvider(issuer, keys) {
   const provider = new Provider(issuer, configuration(keys));
   provider.use(countRequests);
+  // The device authorization response is serialised after this event: announce the interval.
+  provider.on('device_authorization.success', (ctx, body) => {
+    body.interval = DEVICE_INTERVAL;
+  });
   provider.on('server_error', (ctx, err) => {
     process.stderr.write(`op.mjs: server_error on ${ctx.method} ${ctx.path}: ${err.stack ?? err}\n`);
   });
@@ -632,7 +704,47 @@ async function handleTestControl(req, res, pathname) {
     const signature = crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url');
     return sendJson(res, 200, { token: `${input}.${signature}` });
   }
+  if (req.method === 'POST' && pathname === '/__test/device') return completeDeviceCode(req, res);
   return sendJson(res, 404, { error: 'not_found' });
+}
+
+// Test-only: what the user does on the verification page, without the pages. Body:
+// {user_code, account?: 'usr_alice' | email, deny?: true}. Approves the device code for the
+// account (consenting to the scopes it asked for) or denies it (access_denied at the next poll).
+async function completeDeviceCode(req, res) {
+  let body;
+  try {
+    body = await readJsonBody(req);
+  } catch {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'body must be JSON' });
+  }
+  const { provider } = current;
+  const userCode = String(body.user_code ?? '').toUpperCase().replace(/\W/g, '');
+  const code = await provider.DeviceCode.findByUserCode(userCode);
+  if (!code) return sendJson(res, 404, { error: 'not_found', error_description: 'no such user code' });
+  if (code.accountId || code.error) {
+    return sendJson(res, 409, { error: 'already_used', error_description: 'the user code was already answered' });
+  }
+  if (body.deny) {
+    Object.assign(code, { error: 'access_denied', errorDescription: 'the user denied the device' });
+    await code.save();
+    return sendJson(res, 200, { denied: true });
+  }
+  const accountId = resolveAccount(body.account ?? DEFAULT_ACCOUNT);
+  if (!accountId) return sendJson(res, 400, { error: 'invalid_request', error_description: 'unknown account' });
+  const scope = code.params.scope ?? 'openid';
+  const grant = new provider.Grant({ accountId, clientId: code.clientId });
+  grant.addOIDCScope(scope);
+  const grantId = await grant.save();
+  Object.assign(code, {
+    accountId,
+    grantId,
+    scope,
+    authTime: Math.floor(Date.now() / 1000),
+    amr: ['pwd'],
+  });
+  await code.save();
+  return sendJson(res, 200, { account: accountId });
 }
 
 // Test-OP convenience (off with --strict-offline-access): oidc-provider drops `offline_access`
@@ -717,7 +829,13 @@ const clientsForReady = Object.fromEntries(CLIENTS.map((c) => [c.client_id, {
   redirect_uris: c.redirect_uris,
   post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
   scope: c.scope ?? null,
+  require_pushed_authorization_requests: c.require_pushed_authorization_requests ?? false,
+  token_endpoint_auth_signing_alg: c.token_endpoint_auth_signing_alg ?? null,
 }]));
+// The private keys of the private_key_jwt clients, for the tests that sign in as them.
+for (const key of CLIENT_KEYS) {
+  Object.assign(clientsForReady[`jwt-${key.alg.toLowerCase()}`], { kid: key.kid, private_key_pem: key.pem });
+}
 
 const ready = {
   issuer,
@@ -732,6 +850,8 @@ const ready = {
     introspection: `${issuer}/token/introspection`,
     revocation: `${issuer}/token/revocation`,
     end_session: `${issuer}/session/end`,
+    device_authorization: `${issuer}/device/auth`,
+    pushed_authorization_request: `${issuer}/request`,
     test: `${issuer}/__test`,
   },
   clients: clientsForReady,
@@ -747,6 +867,9 @@ const ready = {
     id_token: TTL.idToken,
     refresh_token: TTL.refreshToken,
   },
+  device_interval: DEVICE_INTERVAL,
+  device_short_ttl: DEVICE_SHORT_TTL,
+  require_par: args['require-par'],
   offline_access_adds_prompt_consent: !args['strict-offline-access'],
   key_cache: KEY_CACHE ?? null,
   key_cache_hit: cacheHit,

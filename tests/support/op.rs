@@ -134,6 +134,19 @@ impl TestOp {
         response.body_mut().read_to_string().expect("JWKS body")
     }
 
+    /// Approves a device authorization's user code as `account` (a subject id or an email),
+    /// as the user would on the verification page.
+    pub fn approve_device(&self, user_code: &str, account: &str) {
+        let body = serde_json::json!({"user_code": user_code, "account": account});
+        self.control("POST", "device", body);
+    }
+
+    /// Denies a device authorization's user code, as the user would on the verification page.
+    pub fn deny_device(&self, user_code: &str) {
+        let body = serde_json::json!({"user_code": user_code, "deny": true});
+        self.control("POST", "device", body);
+    }
+
     /// The secret of a client, if it has one.
     pub fn client_secret(&self, id: &str) -> Option<&str> {
         self.client(id)["client_secret"].as_str()
