@@ -90,6 +90,9 @@ pub enum ErrorKind {
     /// A token failed validation.
     #[error("token rejected: {0}")]
     TokenValidation(TokenValidationError),
+    /// An agent key could not be used, or an RFC 9421 signed request was rejected.
+    #[error("signature: {0}")]
+    Signature(crate::agent::SignatureError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -324,6 +327,12 @@ impl From<OAuthError> for Error {
     }
 }
 
+impl From<crate::agent::SignatureError> for Error {
+    fn from(e: crate::agent::SignatureError) -> Self {
+        ErrorKind::Signature(e).into()
+    }
+}
+
 impl From<TokenValidationError> for Error {
     fn from(e: TokenValidationError) -> Self {
         ErrorKind::TokenValidation(e).into()
@@ -354,6 +363,7 @@ impl std::error::Error for Error {
             None => match &self.inner.kind {
                 ErrorKind::OAuth(e) => Some(e),
                 ErrorKind::TokenValidation(e) => Some(e),
+                ErrorKind::Signature(e) => Some(e),
                 _ => None,
             },
         }

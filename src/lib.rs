@@ -22,6 +22,7 @@
 //! |---|---|
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
 //! | [`authz`] | authorization: [`scope`](authz::scope) evaluation and the [`authzen`](authz::authzen) PDP protocol (room for local policy rules) |
+//! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
@@ -65,6 +66,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod agent;
 pub mod authz;
 mod clock;
 mod error;
