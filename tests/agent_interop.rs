@@ -74,8 +74,11 @@ fn originals(n: usize) -> Vec<Request> {
         .collect()
 }
 
-/// Each tampering, with the error idpkit's verifier must give.
-fn tamperings() -> Vec<(&'static str, fn(&mut Request), SignatureError)> {
+/// A named change to a signed request, with the error idpkit's verifier must give.
+type Tampering = (&'static str, fn(&mut Request), SignatureError);
+
+/// Each tampering.
+fn tamperings() -> Vec<Tampering> {
     vec![
         (
             "method",

@@ -35,12 +35,17 @@ mod base;
 mod error;
 mod key;
 pub mod permission;
+mod permission_cache;
 mod sfv;
 mod sign;
 mod verify;
 
 pub use error::SignatureError;
 pub use key::{AgentKey, AgentPublicKey};
+pub use permission_cache::{
+    DEFAULT_PERMISSIONS_TTL, PermissionCache, PermissionFetch, PermissionLookup,
+    PermissionSnapshot, parse_permissions, permissions_request,
+};
 pub use sign::{DigestAlgorithm, RequestSigner, SignatureFields, SignatureParams, random_nonce};
 pub use verify::{
     KeyResolver, MemoryReplayStore, ReplayStore, SignatureVerifier, VerifiedSignature,
