@@ -26,7 +26,7 @@
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
-//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient` |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `PermissionChecker` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
 //! method, host, path without the query, request id, status, duration, retries, error); no
@@ -119,6 +119,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod permissions;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -126,6 +128,7 @@ pub mod blocking {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -137,10 +140,9 @@ pub mod blocking {
             std::thread::sleep(duration)
         }
 
-        /// Blocks the thread until the token fetch another caller runs completes.
-        pub(crate) fn wait(
-            waiter: crate::service_token::Waiter,
-        ) -> crate::Result<crate::service_token::CachedToken> {
+        /// Blocks the thread until the fetch another caller runs (a token, an agent's
+        /// permissions) completes.
+        pub(crate) fn wait<T: Clone>(waiter: crate::service_token::Waiter<T>) -> crate::Result<T> {
             waiter.wait_blocking()
         }
     }
@@ -190,6 +192,8 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
+    mod permissions;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -197,6 +201,7 @@ pub mod asynch {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
+    pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -208,10 +213,11 @@ pub mod asynch {
             tokio::time::sleep(duration).await
         }
 
-        /// Waits, without blocking, until the token fetch another caller runs completes.
-        pub(crate) async fn wait(
-            waiter: crate::service_token::Waiter,
-        ) -> crate::Result<crate::service_token::CachedToken> {
+        /// Waits, without blocking, until the fetch another caller runs (a token, an agent's
+        /// permissions) completes.
+        pub(crate) async fn wait<T: Clone + Send + Sync>(
+            waiter: crate::service_token::Waiter<T>,
+        ) -> crate::Result<T> {
             waiter.wait().await
         }
     }

@@ -25,6 +25,8 @@ mod hanging;
 mod op;
 #[path = "support/pdp.rs"]
 mod pdp_server;
+#[path = "support/permission_server.rs"]
+mod permission_server;
 #[path = "support/token_server.rs"]
 mod token_server;
 
@@ -51,6 +53,7 @@ macro_rules! behaviours {
         mod oidc_faults;
         mod pdp;
         mod pdp_faults;
+        mod permissions;
         mod request_shapes;
         mod token_cache;
     };
@@ -94,6 +97,15 @@ mod blocking {
     ) -> Vec<idpkit::Result<CachedToken>> {
         let request = ClientCredentialsRequest::new(scopes.iter().copied());
         on_threads(n, || client.cached_client_credentials(cache, &request))
+    }
+
+    /// `n` threads check the same agent's permission at the same time.
+    fn permissions_at_once(
+        checker: &idp::PermissionChecker,
+        permission: &str,
+        n: usize,
+    ) -> Vec<idpkit::Result<bool>> {
+        on_threads(n, || checker.has_permission("agt 1", permission))
     }
 
     behaviours!();
@@ -156,6 +168,19 @@ mod asynch {
         run!(on_tasks(n, || {
             let (client, cache, request) = (client.clone(), cache.clone(), request.clone());
             async move { client.cached_client_credentials(&cache, &request).await }
+        }))
+    }
+
+    /// `n` tasks check the same agent's permission at the same time.
+    fn permissions_at_once(
+        checker: &idp::PermissionChecker,
+        permission: &str,
+        n: usize,
+    ) -> Vec<idpkit::Result<bool>> {
+        let permission: Arc<str> = permission.into();
+        run!(on_tasks(n, || {
+            let (checker, permission) = (checker.clone(), permission.clone());
+            async move { checker.has_permission("agt 1", &permission).await }
         }))
     }
 
