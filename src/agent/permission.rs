@@ -87,13 +87,6 @@ impl Pattern {
         }
         parts.next().is_none()
     }
-
-    fn first_literal(&self) -> Option<&str> {
-        match self.segments.first() {
-            Some(Segment::Literal(l)) => Some(l),
-            _ => None,
-        }
-    }
 }
 
 /// Python 3.11's `fnmatch.translate` and `re`'s class parser, reduced to tokens.
@@ -279,33 +272,76 @@ fn glob(tokens: &[Token], s: &str) -> bool {
         .all(|tok| *tok == Token::Star)
 }
 
-/// Patterns compiled once for fast matching: grouped by segment count, and by first segment
-/// when it is a literal. Matching allocates nothing.
+/// Patterns compiled once for fast matching: grouped by segment count, then each pattern with
+/// a literal segment is indexed by its most selective one (the literal fewest patterns of its
+/// group share at that position). A check hashes at most one segment per indexed position and
+/// tries only the patterns found, plus those without any literal. Matching allocates nothing.
 #[derive(Debug, Clone, Default)]
 struct Compiled {
     /// Indexed by segment count.
     by_count: HashMap<usize, Bucket, foldhash::fast::RandomState>,
 }
 
+type Index = HashMap<Box<str>, Vec<Pattern>, foldhash::fast::RandomState>;
+
 #[derive(Debug, Clone, Default)]
 struct Bucket {
-    by_first: HashMap<Box<str>, Vec<Pattern>, foldhash::fast::RandomState>,
+    /// Per segment position, the patterns indexed by their literal there.
+    by_position: Vec<(usize, Index)>,
+    /// Patterns without a literal segment.
     other: Vec<Pattern>,
 }
 
 impl Compiled {
     fn new<S: AsRef<str>>(patterns: impl IntoIterator<Item = S>) -> Compiled {
-        let mut compiled = Compiled::default();
+        let mut groups: HashMap<usize, Vec<Pattern>> = HashMap::new();
         for p in patterns {
             let pattern = Pattern::compile(p.as_ref());
-            let bucket = compiled.by_count.entry(pattern.segments.len()).or_default();
-            match pattern.first_literal() {
-                Some(first) => bucket
-                    .by_first
-                    .entry(first.into())
-                    .or_default()
-                    .push(pattern),
-                None => bucket.other.push(pattern),
+            groups
+                .entry(pattern.segments.len())
+                .or_default()
+                .push(pattern);
+        }
+        let mut compiled = Compiled::default();
+        for (count, patterns) in groups {
+            let mut frequency: HashMap<(usize, &str), usize> = HashMap::new();
+            for p in &patterns {
+                for (i, s) in p.segments.iter().enumerate() {
+                    if let Segment::Literal(l) = s {
+                        *frequency.entry((i, l)).or_default() += 1;
+                    }
+                }
+            }
+            let choice: Vec<Option<(usize, Box<str>)>> = patterns
+                .iter()
+                .map(|p| {
+                    p.segments
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, s)| match s {
+                            Segment::Literal(l) => Some((frequency[&(i, &**l)], i, l.clone())),
+                            _ => None,
+                        })
+                        .min_by_key(|(n, i, _)| (*n, *i))
+                        .map(|(_, i, l)| (i, l))
+                })
+                .collect();
+            let bucket = compiled.by_count.entry(count).or_default();
+            for (pattern, choice) in patterns.into_iter().zip(choice) {
+                match choice {
+                    Some((position, literal)) => {
+                        let index =
+                            match bucket.by_position.iter().position(|(p, _)| *p == position) {
+                                Some(k) => &mut bucket.by_position[k].1,
+                                None => {
+                                    bucket.by_position.push((position, Index::default()));
+                                    &mut bucket.by_position.last_mut().expect("just pushed").1
+                                }
+                            };
+                        index.entry(literal).or_default().push(pattern);
+                    }
+                    None => bucket.other.push(pattern),
+                }
             }
         }
         compiled
@@ -316,12 +352,12 @@ impl Compiled {
         let Some(bucket) = self.by_count.get(&count) else {
             return false;
         };
-        let first = permission.split(':').next().unwrap_or("");
-        bucket
-            .by_first
-            .get(first)
-            .is_some_and(|ps| ps.iter().any(|p| p.matches(permission)))
-            || bucket.other.iter().any(|p| p.matches(permission))
+        bucket.by_position.iter().any(|(position, index)| {
+            let segment = permission.split(':').nth(*position).unwrap_or("");
+            index
+                .get(segment)
+                .is_some_and(|ps| ps.iter().any(|p| p.matches(permission)))
+        }) || bucket.other.iter().any(|p| p.matches(permission))
     }
 }
 
