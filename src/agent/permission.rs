@@ -279,7 +279,7 @@ fn glob(tokens: &[Token], s: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 struct Compiled {
     /// Indexed by segment count.
-    by_count: HashMap<usize, Bucket, foldhash::fast::RandomState>,
+    by_count: Vec<Bucket>,
 }
 
 type Index = HashMap<Box<str>, Vec<Pattern>, foldhash::fast::RandomState>;
@@ -326,7 +326,10 @@ impl Compiled {
                         .map(|(_, i, l)| (i, l))
                 })
                 .collect();
-            let bucket = compiled.by_count.entry(count).or_default();
+            if compiled.by_count.len() <= count {
+                compiled.by_count.resize_with(count + 1, Bucket::default);
+            }
+            let bucket = &mut compiled.by_count[count];
             for (pattern, choice) in patterns.into_iter().zip(choice) {
                 match choice {
                     Some((position, literal)) => {
@@ -347,9 +350,9 @@ impl Compiled {
         compiled
     }
 
-    fn any_match(&self, permission: &str) -> bool {
-        let count = permission.bytes().filter(|&b| b == b':').count() + 1;
-        let Some(bucket) = self.by_count.get(&count) else {
+    /// Whether a pattern matches `permission`, which has `count` segments.
+    fn any_match(&self, permission: &str, count: usize) -> bool {
+        let Some(bucket) = self.by_count.get(count) else {
             return false;
         };
         bucket.by_position.iter().any(|(position, index)| {
@@ -359,6 +362,10 @@ impl Compiled {
                 .is_some_and(|ps| ps.iter().any(|p| p.matches(permission)))
         }) || bucket.other.iter().any(|p| p.matches(permission))
     }
+}
+
+fn segment_count(permission: &str) -> usize {
+    permission.bytes().filter(|&b| b == b':').count() + 1
 }
 
 /// An agent's permissions: an allow list and a deny list of patterns, compiled once. A
@@ -406,7 +413,8 @@ impl PermissionSet {
     /// assert!(!set.is_allowed("admin:delete"));
     /// ```
     pub fn is_allowed(&self, permission: &str) -> bool {
-        !self.deny.any_match(permission) && self.allow.any_match(permission)
+        let count = segment_count(permission);
+        !self.deny.any_match(permission, count) && self.allow.any_match(permission, count)
     }
 
     /// Whether a deny pattern matches `permission`.
@@ -416,7 +424,7 @@ impl PermissionSet {
     /// assert!(set.is_denied("admin:delete"));
     /// ```
     pub fn is_denied(&self, permission: &str) -> bool {
-        self.deny.any_match(permission)
+        self.deny.any_match(permission, segment_count(permission))
     }
 
     /// The number of allow and deny patterns.
