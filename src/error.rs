@@ -97,6 +97,9 @@ pub enum ErrorKind {
     /// condition, a failing evaluator): see [`PolicyError`](crate::authz::policy::PolicyError).
     #[error("policy error: {0}")]
     Policy(crate::authz::policy::PolicyError),
+    /// An agent key could not be used, or an RFC 9421 signed request was rejected.
+    #[error("signature: {0}")]
+    Signature(crate::agent::SignatureError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -365,6 +368,12 @@ impl From<OAuthError> for Error {
     }
 }
 
+impl From<crate::agent::SignatureError> for Error {
+    fn from(e: crate::agent::SignatureError) -> Self {
+        ErrorKind::Signature(e).into()
+    }
+}
+
 impl From<TokenValidationError> for Error {
     fn from(e: TokenValidationError) -> Self {
         ErrorKind::TokenValidation(e).into()
@@ -402,6 +411,7 @@ impl std::error::Error for Error {
                 ErrorKind::OAuth(e) => Some(e),
                 ErrorKind::TokenValidation(e) => Some(e),
                 ErrorKind::Policy(e) => Some(e),
+                ErrorKind::Signature(e) => Some(e),
                 _ => None,
             },
         }

@@ -23,10 +23,11 @@
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
 //! | [`authz`] | authorization: [`scope`](authz::scope) evaluation, the [`authzen`](authz::authzen) PDP protocol, and local [`policy`](authz::policy) rules (AuthX semantics, compiled and indexed) |
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
+//! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
-//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `evaluate_policy` |
+//! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `PermissionChecker`, `evaluate_policy` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
 //! method, host, path without the query, request id, status, duration, retries, error); no
@@ -66,6 +67,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod agent;
 pub mod authz;
 mod clock;
 mod error;
@@ -129,6 +131,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod policy;
     #[allow(clippy::duplicate_mod)]
+    mod permissions;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod token_store;
@@ -140,6 +144,7 @@ pub mod blocking {
     pub use pdp::*;
     pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use policy::{PolicyEvaluators, evaluate_policy};
+    pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -157,10 +162,9 @@ pub mod blocking {
             outcome
         }
 
-        /// Blocks the thread until the token fetch another caller runs completes.
-        pub(crate) fn wait(
-            waiter: crate::service_token::Waiter,
-        ) -> crate::Result<crate::service_token::CachedToken> {
+        /// Blocks the thread until the fetch another caller runs (a token, an agent's
+        /// permissions) completes.
+        pub(crate) fn wait<T: Clone>(waiter: crate::service_token::Waiter<T>) -> crate::Result<T> {
             waiter.wait_blocking()
         }
     }
@@ -229,6 +233,8 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod policy;
     #[allow(clippy::duplicate_mod)]
+    mod permissions;
+    #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
     mod token_store;
@@ -240,6 +246,7 @@ pub mod asynch {
     pub use pdp::*;
     pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use policy::{PolicyEvaluators, evaluate_policy};
+    pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -263,10 +270,11 @@ pub mod asynch {
             }
         }
 
-        /// Waits, without blocking, until the token fetch another caller runs completes.
-        pub(crate) async fn wait(
-            waiter: crate::service_token::Waiter,
-        ) -> crate::Result<crate::service_token::CachedToken> {
+        /// Waits, without blocking, until the fetch another caller runs (a token, an agent's
+        /// permissions) completes.
+        pub(crate) async fn wait<T: Clone + Send + Sync>(
+            waiter: crate::service_token::Waiter<T>,
+        ) -> crate::Result<T> {
             waiter.wait().await
         }
     }

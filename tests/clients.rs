@@ -29,6 +29,8 @@ mod op;
 mod pdp_server;
 #[path = "support/scim.rs"]
 mod scim_server;
+#[path = "support/permission_server.rs"]
+mod permission_server;
 #[path = "support/token_server.rs"]
 mod token_server;
 
@@ -81,6 +83,7 @@ macro_rules! behaviours {
         mod par;
         mod pdp;
         mod pdp_faults;
+        mod permissions;
         mod request_shapes;
         mod scim;
         mod scim_faults;
@@ -126,6 +129,15 @@ mod blocking {
     ) -> Vec<idpkit::Result<CachedToken>> {
         let request = ClientCredentialsRequest::new(scopes.iter().copied());
         on_threads(n, || client.cached_client_credentials(cache, &request))
+    }
+
+    /// `n` threads check the same agent's permission at the same time.
+    fn permissions_at_once(
+        checker: &idp::PermissionChecker,
+        permission: &str,
+        n: usize,
+    ) -> Vec<idpkit::Result<bool>> {
+        on_threads(n, || checker.has_permission("agt 1", permission))
     }
 
     behaviours!();
@@ -188,6 +200,19 @@ mod asynch {
         run!(on_tasks(n, || {
             let (client, cache, request) = (client.clone(), cache.clone(), request.clone());
             async move { client.cached_client_credentials(&cache, &request).await }
+        }))
+    }
+
+    /// `n` tasks check the same agent's permission at the same time.
+    fn permissions_at_once(
+        checker: &idp::PermissionChecker,
+        permission: &str,
+        n: usize,
+    ) -> Vec<idpkit::Result<bool>> {
+        let permission: Arc<str> = permission.into();
+        run!(on_tasks(n, || {
+            let (checker, permission) = (checker.clone(), permission.clone());
+            async move { checker.has_permission("agt 1", &permission).await }
         }))
     }
 

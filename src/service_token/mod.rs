@@ -91,6 +91,7 @@ mod tests;
 pub use cache::{DEFAULT_MAX_ENTRIES, TokenCache, TokenCacheBuilder};
 pub use entry::CachedToken;
 pub use key::CacheKey;
+pub(crate) use single_flight::Flight;
 pub use single_flight::{FetchGuard, Lookup, Waiter};
 
 /// How long before its expiry a cached token stops being handed out, unless configured: 60 s.

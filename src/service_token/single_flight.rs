@@ -1,6 +1,8 @@
 //! Single-flight fetching: of the callers that find no usable token for a key, one gets the
 //! [`FetchGuard`] and fetches; the others get a [`Waiter`] for its answer, success or error. A
 //! [`Flight`] is that one fetch: a once-set result and the event its waiters listen to.
+//! `Flight` and [`Waiter`] are generic over the fetched value (a token by default), so other
+//! single-flight caches (the agent permission cache) reuse them.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -26,14 +28,14 @@ pub enum Lookup {
 }
 
 /// One fetch: its result, set once, and the event its waiters listen to.
-pub(super) struct Flight {
-    result: OnceLock<Result<CachedToken>>,
+pub(crate) struct Flight<T = CachedToken> {
+    result: OnceLock<Result<T>>,
     event: Event,
 }
 
-impl Flight {
+impl<T> Flight<T> {
     /// A fetch without a result yet.
-    pub(super) fn new() -> Arc<Flight> {
+    pub(crate) fn new() -> Arc<Flight<T>> {
         Arc::new(Flight {
             result: OnceLock::new(),
             event: Event::new(),
@@ -41,7 +43,7 @@ impl Flight {
     }
 
     /// Sets the result and wakes every waiter.
-    fn finish(&self, result: Result<CachedToken>) {
+    pub(crate) fn finish(&self, result: Result<T>) {
         // Cannot be set already: only the flight's guard sets it, once.
         let _ = self.result.set(result);
         self.event.notify(usize::MAX);
@@ -163,14 +165,14 @@ impl fmt::Debug for FetchGuard {
 /// assert_eq!(waiting.join().unwrap()?.access_token().expose_secret(), "at-1");
 /// # Ok::<(), idpkit::Error>(())
 /// ```
-pub struct Waiter {
-    flight: Arc<Flight>,
+pub struct Waiter<T = CachedToken> {
+    flight: Arc<Flight<T>>,
 }
 
-impl Waiter {
+impl<T: Clone> Waiter<T> {
     /// A place in the queue for `flight`.
     #[inline]
-    pub(super) fn new(flight: Arc<Flight>) -> Waiter {
+    pub(crate) fn new(flight: Arc<Flight<T>>) -> Waiter<T> {
         Waiter { flight }
     }
 
@@ -188,7 +190,7 @@ impl Waiter {
     /// drop(guard);
     /// assert!(waiter.wait_blocking().unwrap_err().is_retryable());
     /// ```
-    pub fn wait_blocking(self) -> Result<CachedToken> {
+    pub fn wait_blocking(self) -> Result<T> {
         loop {
             match self.ready_or_listen() {
                 Ok(result) => return result,
@@ -205,7 +207,7 @@ impl Waiter {
     /// let token = waiter.wait().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn wait(self) -> Result<CachedToken> {
+    pub async fn wait(self) -> Result<T> {
         loop {
             match self.ready_or_listen() {
                 Ok(result) => return result,
@@ -216,7 +218,7 @@ impl Waiter {
 
     /// The result if the fetch has completed, else a listener registered before looking again
     /// (so a completion in between is not missed).
-    fn ready_or_listen(&self) -> std::result::Result<Result<CachedToken>, EventListener> {
+    fn ready_or_listen(&self) -> std::result::Result<Result<T>, EventListener> {
         if let Some(result) = self.try_result() {
             return Ok(result);
         }
@@ -240,12 +242,12 @@ impl Waiter {
     /// drop(guard);
     /// assert!(waiter.try_result().is_some());
     /// ```
-    pub fn try_result(&self) -> Option<Result<CachedToken>> {
+    pub fn try_result(&self) -> Option<Result<T>> {
         self.flight.result.get().cloned()
     }
 }
 
-impl fmt::Debug for Waiter {
+impl<T> fmt::Debug for Waiter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Waiter")
             .field("done", &self.flight.result.get().is_some())
