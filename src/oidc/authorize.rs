@@ -233,19 +233,7 @@ pub fn build_authorization_request(
         return Err(Error::config("client_id must not be empty"));
     }
     validate_redirect_uri(redirect_uri)?;
-    let scope = scope_string(&options.scopes)?;
-    for resource in &options.resources {
-        validate_resource(resource)?;
-    }
-    if let Some((name, _)) = options
-        .extra
-        .iter()
-        .find(|(name, _)| name.is_empty() || RESERVED.contains(&name.as_str()))
-    {
-        return Err(Error::config(format!(
-            "the authorization parameter {name:?} cannot be set through `extra`: idpkit sets it"
-        )));
-    }
+    let scope = checked_scope(options, &RESERVED, "authorization")?;
 
     let state = pkce::random_urlsafe(32);
     let nonce = pkce::random_urlsafe(32);
@@ -315,6 +303,30 @@ pub(crate) fn validate_resource(value: &str) -> Result<()> {
             "resource must be an absolute URI without fragment (RFC 8707 §2): {value:?}"
         ))),
     }
+}
+
+/// The options' scope string, once the scopes, the resources and the `extra` parameters are
+/// checked: none may be one of `reserved`, the parameters idpkit sets itself (`what` names the
+/// request in errors: `authorization`, `device authorization`).
+pub(crate) fn checked_scope(
+    options: &AuthorizationOptions,
+    reserved: &[&str],
+    what: &str,
+) -> Result<String> {
+    let scope = scope_string(&options.scopes)?;
+    for resource in &options.resources {
+        validate_resource(resource)?;
+    }
+    if let Some((name, _)) = options
+        .extra
+        .iter()
+        .find(|(name, _)| name.is_empty() || reserved.contains(&name.as_str()))
+    {
+        return Err(Error::config(format!(
+            "the {what} parameter {name:?} cannot be set through `extra`: idpkit sets it"
+        )));
+    }
+    Ok(scope)
 }
 
 /// The `scope` value: `openid` first, then each scope once, in order.

@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 use crate::clock::since_epoch;
 use crate::error::{Error, ErrorKind, OAuthError, OAuthErrorCode, Result};
 use crate::http::{self as h, HttpRequest, HttpResponse, RequestLimits, string_member};
-use crate::oidc::authorize::{scope_string, validate_resource};
+use crate::oidc::authorize::checked_scope;
 use crate::oidc::{AuthorizationOptions, ClientAuth, TokenSet, authenticated_form};
 use crate::oidc::{ProviderMetadata, parse_token_response};
 
@@ -105,19 +105,7 @@ pub fn build_device_authorization_request(
     limits: RequestLimits,
 ) -> Result<HttpRequest> {
     let url = h::require_secure_url("device_authorization_endpoint", endpoint)?;
-    let scope = scope_string(&options.scopes)?;
-    for resource in &options.resources {
-        validate_resource(resource)?;
-    }
-    if let Some((name, _)) = options
-        .extra
-        .iter()
-        .find(|(name, _)| name.is_empty() || RESERVED.contains(&name.as_str()))
-    {
-        return Err(Error::config(format!(
-            "the device authorization parameter {name:?} cannot be set through `extra`: idpkit sets it"
-        )));
-    }
+    let scope = checked_scope(options, &RESERVED, "device authorization")?;
     let max_age = options.max_age.map(|d| d.as_secs().to_string());
     let mut params = vec![("scope", scope.as_str())];
     params.extend(options.resources.iter().map(|r| ("resource", r.as_str())));
