@@ -9,9 +9,9 @@
 # runs added there (not committed), with the dictionary fuzz/<target>.dict, else the one of the
 # longest `_`-separated prefix of its name (scope_set -> scope.dict), else fuzz/http.dict.
 #
-# cargo-fuzz needs nightly-only compiler flags: a `nightly` toolchain is used when rustup has
-# one, else the stable one with RUSTC_BOOTSTRAP=1. Without cargo-fuzz (`cargo install
-# cargo-fuzz --locked`) or either toolchain this says so and exits 0.
+# cargo-fuzz needs nightly-only compiler flags: the default toolchain with RUSTC_BOOTSTRAP=1,
+# else a `nightly` one (IDPKIT_FUZZ_TOOLCHAIN=<name> picks one). Without cargo-fuzz (`cargo
+# install cargo-fuzz --locked`) or such a toolchain this says so and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,13 +25,17 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz: skipped, cargo-fuzz is not installed (cargo install cargo-fuzz --locked)"
   exit 0
 fi
-if cargo +nightly --version >/dev/null 2>&1; then
-  fuzz=(cargo +nightly fuzz)
-  toolchain="nightly"
+if [ -n "${IDPKIT_FUZZ_TOOLCHAIN:-}" ]; then
+  fuzz=(cargo "+$IDPKIT_FUZZ_TOOLCHAIN" fuzz)
+  toolchain="$IDPKIT_FUZZ_TOOLCHAIN"
 elif RUSTC_BOOTSTRAP=1 rustc -Z help >/dev/null 2>&1; then
+  # The toolchain the crate builds with, so the fuzz build shares its compiler.
   export RUSTC_BOOTSTRAP=1
   fuzz=(cargo fuzz)
   toolchain="$(rustc --version) with RUSTC_BOOTSTRAP=1"
+elif cargo +nightly --version >/dev/null 2>&1; then
+  fuzz=(cargo +nightly fuzz)
+  toolchain="nightly"
 else
   echo "fuzz: skipped, no nightly toolchain and this rustc refuses RUSTC_BOOTSTRAP"
   exit 0
