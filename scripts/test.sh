@@ -53,6 +53,13 @@ for features in "${combos[@]}"; do
   cargo test --no-default-features --features "$features" 2>&1 | tee -a "$log"
 done
 
+if [ "${IDPKIT_FUZZ:-0}" = 1 ]; then
+  step "fuzz every parser of outside input for 15 s each (scripts/fuzz.sh)"
+  scripts/fuzz.sh 15
+else
+  step "fuzzing skipped (the CI budget is tight): IDPKIT_FUZZ=1 scripts/test.sh, or scripts/fuzz.sh [seconds]"
+fi
+
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 step "done in $(( $(date +%s) - started ))s"

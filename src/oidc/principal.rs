@@ -277,7 +277,9 @@ impl Principal {
         &self.0.tokens.access_token
     }
 
-    /// When the access token expires, if the provider said.
+    /// When the access token expires, if the provider said; `None` too for an expiry beyond
+    /// what a `SystemTime` can hold (an `expires_in` of billions of years, which
+    /// [`is_expired`](Self::is_expired) treats as never).
     ///
     /// ```
     /// # use idpkit::oidc::{Principal, TokenSet};
@@ -289,7 +291,7 @@ impl Principal {
         self.0
             .tokens
             .expires_at
-            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
     }
 
     /// How long the access token stays valid from now (zero once expired; `None` if unknown).
@@ -532,5 +534,31 @@ impl std::fmt::Debug for SessionOptions {
             .field("auto_refresh", &self.auto_refresh)
             .field("refresh_reuse_grace", &self.refresh_reuse_grace)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `token_response` fuzz target: a provider's `expires_in` near `u64::MAX`
+    /// made `expires_at` overflow `SystemTime` and panic.
+    #[test]
+    fn an_expiry_beyond_system_time_is_none_not_a_panic() {
+        let body =
+            br#"{"access_token":"at","token_type":"Bearer","expires_in":10000000000000000000}"#;
+        let response = http::Response::builder()
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .unwrap();
+        let tokens = crate::oidc::parse_token_response(response, SystemTime::now()).unwrap();
+        let agent = Principal::for_service("svc", tokens);
+        assert_eq!(agent.expires_at(), None);
+        assert!(!agent.is_expired(Duration::from_secs(60)));
+        assert!(
+            agent
+                .expires_in()
+                .is_some_and(|d| d > Duration::from_secs(1 << 62))
+        );
     }
 }
