@@ -69,7 +69,11 @@ fn guard(c: &mut Criterion) {
         b.iter(|| runtime.block_on(seen_again.verify(&jwt)).expect("valid"))
     });
     group.bench_function("introspection_round_trip", |b| {
-        b.iter(|| runtime.block_on(introspecting.verify(&opaque)).expect("active"))
+        b.iter(|| {
+            runtime
+                .block_on(introspecting.verify(&opaque))
+                .expect("active")
+        })
     });
     group.finish();
 }

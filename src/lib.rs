@@ -127,11 +127,11 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
-    mod scim;
+    mod permissions;
     #[allow(clippy::duplicate_mod)]
     mod policy;
     #[allow(clippy::duplicate_mod)]
-    mod permissions;
+    mod scim;
     #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
@@ -142,9 +142,9 @@ pub mod blocking {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
-    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
-    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
+    pub use policy::{PolicyEvaluators, evaluate_policy};
+    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use session::Session;
     pub use transport::HttpClient;
 
@@ -229,11 +229,11 @@ pub mod asynch {
     #[allow(clippy::duplicate_mod)]
     mod pdp;
     #[allow(clippy::duplicate_mod)]
-    mod scim;
+    mod permissions;
     #[allow(clippy::duplicate_mod)]
     mod policy;
     #[allow(clippy::duplicate_mod)]
-    mod permissions;
+    mod scim;
     #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
@@ -244,9 +244,9 @@ pub mod asynch {
     pub use client::{IdpClient, IdpClientBuilder};
     #[allow(unused_imports)]
     pub use pdp::*;
-    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
-    pub use policy::{PolicyEvaluators, evaluate_policy};
     pub use permissions::{PermissionChecker, PermissionCheckerBuilder};
+    pub use policy::{PolicyEvaluators, evaluate_policy};
+    pub use scim::{MAX_LIST_PAGES, ScimClient, ScimClientBuilder, ScimPager};
     pub use session::Session;
     pub use transport::HttpClient;
 

@@ -27,10 +27,10 @@ mod hanging;
 mod op;
 #[path = "support/pdp.rs"]
 mod pdp_server;
-#[path = "support/scim.rs"]
-mod scim_server;
 #[path = "support/permission_server.rs"]
 mod permission_server;
+#[path = "support/scim.rs"]
+mod scim_server;
 #[path = "support/token_server.rs"]
 mod token_server;
 
