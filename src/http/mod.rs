@@ -218,9 +218,37 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The longest wait a response body's `retry_after` may ask for: a day.
+const MAX_BODY_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// The `retry_after` member of a JSON error body (seconds, a non-negative number; the Authora
+/// API and others put it there), for a 429 or 503 without a `Retry-After` header. Anything
+/// else (negative, not a number, absurdly large, not JSON) is no answer.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(idpkit::http::body_retry_after(br#"{"retry_after": 2.5}"#), Some(Duration::from_millis(2500)));
+/// assert_eq!(idpkit::http::body_retry_after(br#"{"retry_after": -1}"#), None);
+/// assert_eq!(idpkit::http::body_retry_after(br#"{"retry_after": "soon"}"#), None);
+/// ```
+pub fn body_retry_after(body: &[u8]) -> Option<Duration> {
+    #[derive(serde::Deserialize)]
+    struct Wire {
+        retry_after: serde_json::Number,
+    }
+    let secs = serde_json::from_slice::<Wire>(body)
+        .ok()?
+        .retry_after
+        .as_f64()?;
+    let wait = Duration::try_from_secs_f64(secs).ok()?;
+    (wait <= MAX_BODY_RETRY_AFTER).then_some(wait)
+}
+
 /// Passes a 2xx response through; turns anything else into an error: an
 /// [`ErrorKind::OAuth`] when the body is an OAuth error object (RFC 6749 §5.2), else an
-/// [`ErrorKind::Status`] with a bounded excerpt of the body and the parsed `Retry-After`.
+/// [`ErrorKind::Status`] with a bounded excerpt of the body and the wait the server asked for:
+/// its `Retry-After` (delay-seconds or HTTP-date), else, on a 429 or 503, the body's
+/// `retry_after` ([`body_retry_after`]).
 ///
 /// # Errors
 ///
@@ -240,7 +268,11 @@ pub fn check_status(response: HttpResponse, now: SystemTime) -> Result<HttpRespo
     if status.is_success() {
         return Ok(response);
     }
-    let retry_after = retry_after(response.headers(), now);
+    let retry_after = retry_after(response.headers(), now).or_else(|| {
+        matches!(status.as_u16(), 429 | 503)
+            .then(|| body_retry_after(response.body()))
+            .flatten()
+    });
     if let Some(mut oauth) = parse_oauth_error(response.body()) {
         oauth.status = Some(status.as_u16());
         oauth.retry_after = retry_after;
@@ -518,6 +550,37 @@ mod tests {
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn the_header_comes_first_then_the_body_s_retry_after_on_429_and_503_only() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let body = br#"{"error":"rate_limited","retry_after":30}"#;
+        let wait = |status, header: Option<&str>, body: &[u8]| {
+            let mut r = resp(status, Some("application/json"), body);
+            if let Some(h) = header {
+                r.headers_mut().insert(RETRY_AFTER, h.parse().unwrap());
+            }
+            check_status(r, now).unwrap_err().retry_after()
+        };
+        assert_eq!(wait(429, None, body), Some(Duration::from_secs(30)));
+        assert_eq!(wait(503, None, body), Some(Duration::from_secs(30)));
+        assert_eq!(wait(429, Some("5"), body), Some(Duration::from_secs(5)));
+        assert_eq!(wait(500, None, body), None, "only 429 and 503");
+        for bad in [
+            &br#"{"retry_after":-3}"#[..],
+            br#"{"retry_after":"30"}"#,
+            br#"{"retry_after":1e300}"#,
+            br#"{"retry_after":null}"#,
+            b"retry_after=30",
+        ] {
+            assert_eq!(
+                wait(429, None, bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

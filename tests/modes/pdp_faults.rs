@@ -111,6 +111,29 @@ fn a_429_with_retry_after_waits_then_succeeds() {
 }
 
 #[test]
+fn a_503_without_retry_after_waits_for_the_body_s_retry_after() {
+    let mut server = mockito::Server::new();
+    let busy = evaluation_mock(&mut server)
+        .with_status(503)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"message":"busy","retry_after":0.8}"#)
+        .expect(1)
+        .create();
+    let ok = permit(evaluation_mock(&mut server)).expect(1).create();
+    let started = Instant::now();
+    let decision = run!(evaluate(&client(&server), &request())).expect("after waiting");
+    let elapsed = started.elapsed();
+    assert!(decision.is_permitted());
+    // The body's 0.8 s, not the policy's 100 ms backoff.
+    assert!(
+        elapsed >= Duration::from_millis(750) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+    busy.assert();
+    ok.assert();
+}
+
+#[test]
 fn retries_give_up_after_the_policy_s_maximum() {
     let mut server = mockito::Server::new();
     let fail = evaluation_mock(&mut server)
