@@ -87,6 +87,7 @@ macro_rules! behaviours {
         mod request_shapes;
         mod scim;
         mod scim_faults;
+        mod signed_requests;
         mod token_cache;
     };
 }

@@ -1,7 +1,7 @@
 //! The transport setters every client builder offers, written once.
 
 /// Adds the transport setters (`timeout`, `deadline`, `max_response_bytes`, `clock`,
-/// `retry_policy`) to a
+/// `retry_policy`, `sign_requests`) to a
 /// client builder whose `transport` field is the mode's `TransportBuilder`. `$builder` is an
 /// expression that makes such a builder, for the examples.
 macro_rules! transport_setters {
@@ -78,6 +78,25 @@ macro_rules! transport_setters {
         /// ```
         pub fn retry_policy(mut self, policy: $crate::http::RetryPolicy) -> Self {
             self.transport.retry = policy;
+            self
+        }
+
+        /// Signs every request this client sends as an agent (RFC 9421 HTTP Message Signatures
+        /// with Ed25519, over `@method`, `@authority`, `@path`, `@query` and, with a body,
+        /// `content-type` and `content-digest`), in the transport core once the request is
+        /// final, with any HTTP client; each retry is signed afresh (new `created` and
+        /// `nonce`), so a verifier's replay check never refuses it.
+        ///
+        /// ```
+        /// # #[cfg(feature = "blocking")] {
+        /// let signer = idpkit::agent::RequestSigner::new(idpkit::agent::AgentKey::generate()?);
+        #[doc = concat!("let builder = ", $builder)]
+        ///     .sign_requests(signer);
+        /// # }
+        /// # Ok::<(), idpkit::Error>(())
+        /// ```
+        pub fn sign_requests(mut self, signer: $crate::agent::RequestSigner) -> Self {
+            self.transport.signer = Some(std::sync::Arc::new(signer));
             self
         }
     };

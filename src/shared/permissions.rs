@@ -151,9 +151,13 @@ impl<H: HttpClient> PermissionCheckerBuilder<H> {
     /// ```
     /// # #[cfg(feature = "blocking")] {
     /// assert!(idpkit::blocking::PermissionChecker::builder("not a url").build().is_err());
+    /// // Plain http only on loopback.
+    /// assert!(idpkit::blocking::PermissionChecker::builder("http://api.example.com").build().is_err());
     /// # }
     /// ```
     pub fn build(self) -> Result<PermissionChecker<H>> {
+        // Permissions decide access: never fetched in the clear, except on loopback.
+        crate::http::require_secure_url("the permissions base URL", &self.base)?;
         permissions_request(&self.base, "probe")?;
         Ok(PermissionChecker {
             inner: Arc::new(Inner {

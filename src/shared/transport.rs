@@ -3,14 +3,16 @@
 //! `idpkit::blocking` it returns the response.
 //!
 //! The core ([`Transport`]) holds what every client needs to call a server: the HTTP client,
-//! the [`RequestLimits`], the clock and the [`RetryPolicy`]. It sends each request in a
-//! `tracing` span, enforces the body cap, parses the answer and retries as the policy says, so
-//! a new client is its endpoints and nothing else.
+//! the [`RequestLimits`], the deadline, the clock, the [`RetryPolicy`] and, for an agent, its
+//! [`RequestSigner`]. It sends each request in a `tracing` span, signs each attempt, enforces
+//! the body cap, parses the answer and retries as the policy says, so a new client is its
+//! endpoints and nothing else.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{DefaultHttp, default_http, maybe_async};
+use crate::agent::{RequestSigner, random_nonce};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::http::{
@@ -96,6 +98,7 @@ pub(crate) struct TransportBuilder<H> {
     pub(crate) deadline: Option<Duration>,
     pub(crate) clock: Clock,
     pub(crate) retry: RetryPolicy,
+    pub(crate) signer: Option<Arc<RequestSigner>>,
 }
 
 impl TransportBuilder<DefaultHttp> {
@@ -107,6 +110,7 @@ impl TransportBuilder<DefaultHttp> {
             deadline: None,
             clock: Clock::default(),
             retry,
+            signer: None,
         }
     }
 }
@@ -120,6 +124,7 @@ impl<H> TransportBuilder<H> {
             deadline: self.deadline,
             clock: self.clock,
             retry: self.retry,
+            signer: self.signer,
         }
     }
 
@@ -146,6 +151,7 @@ impl<H> TransportBuilder<H> {
             deadline: self.deadline.unwrap_or(self.limits.timeout),
             clock: self.clock,
             retry: self.retry,
+            signer: self.signer,
         })
     }
 }
@@ -168,6 +174,8 @@ pub(crate) struct Transport<H> {
     deadline: Duration,
     clock: Clock,
     retry: RetryPolicy,
+    /// Signs every attempt (RFC 9421), when the client speaks for an agent.
+    signer: Option<Arc<RequestSigner>>,
 }
 
 impl<H> Transport<H> {
@@ -252,6 +260,14 @@ impl<H: HttpClient> Transport<H> {
             request.extensions_mut().insert(limits);
             if retries < policy.max_retries {
                 pending = Some(request.clone());
+            }
+            // Signed last, once the body and headers are final, and afresh for every attempt:
+            // a retry carries its own `created` and `nonce` (a verifier refuses a replay).
+            if let Some(signer) = &self.signer
+                && let Err(e) =
+                    random_nonce().and_then(|nonce| signer.sign(&mut request, self.now(), &nonce))
+            {
+                break Err(e);
             }
             let outcome = match super::rt::within(left, self.http.send(request)).await {
                 Ok(response) => {
