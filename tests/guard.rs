@@ -323,3 +323,119 @@ fn jwt_access_tokens_are_verified_locally_and_remembered() {
         }
     });
 }
+
+#[test]
+fn signed_requests_are_verified_by_the_axum_layer() {
+    use idpkit::agent::{AgentKey, RequestSigner, SignatureVerifier, VerifiedSignature};
+    use idpkit::guard::{SignedRequests, verify_signature};
+    use std::collections::HashMap;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let agent = AgentKey::generate().unwrap();
+    let agent_id = agent.key_id().to_owned();
+    let keys = HashMap::from([(agent_id.clone(), agent.public_key().clone())]);
+    let signed = SignedRequests::new(SignatureVerifier::new(keys));
+    // The agent's own permissions, only to the agent itself.
+    let app = Router::new()
+        .route(
+            "/v1/agents/{id}/permissions",
+            get(
+                |axum::extract::Path(id): axum::extract::Path<String>,
+                 Extension(v): Extension<VerifiedSignature>| async move {
+                    let json = [(http::header::CONTENT_TYPE, "application/json")];
+                    if id == v.key_id {
+                        (http::StatusCode::OK, json, r#"{"permissions":["files:*"]}"#)
+                    } else {
+                        (http::StatusCode::FORBIDDEN, json, "{}")
+                    }
+                },
+            ),
+        )
+        .route_layer(from_fn_with_state(signed, verify_signature));
+    let addr = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    });
+    let base = format!("http://{addr}/v1?tenant=acme");
+    let agent = std::sync::Arc::new(agent);
+
+    // The async client, signing every request.
+    runtime.block_on(async {
+        let checker = idpkit::asynch::PermissionChecker::builder(&base)
+            .sign_requests(RequestSigner::new(agent.clone()))
+            .build()
+            .unwrap();
+        assert!(
+            checker
+                .has_permission(&agent_id, "files:read")
+                .await
+                .unwrap()
+        );
+        // Another agent's lists: the signature holds, the handler refuses.
+        let err = checker
+            .has_permission("someone-else", "files:read")
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(403), "{err:?}");
+        // A stranger's key: the layer refuses.
+        let stranger = idpkit::asynch::PermissionChecker::builder(&base)
+            .sign_requests(RequestSigner::new(AgentKey::generate().unwrap()))
+            .build()
+            .unwrap();
+        let err = stranger
+            .has_permission(&agent_id, "files:read")
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(401), "{err:?}");
+        // Unsigned: refused.
+        let (status, _, _) =
+            get_with(addr, &format!("/v1/agents/{agent_id}/permissions"), None).await;
+        assert_eq!(status, 401);
+    });
+
+    // The blocking client, from a plain thread.
+    #[cfg(feature = "blocking")]
+    {
+        let (base, agent, agent_id) = (base.clone(), agent.clone(), agent_id.clone());
+        std::thread::spawn(move || {
+            let checker = idpkit::blocking::PermissionChecker::builder(&base)
+                .sign_requests(RequestSigner::new(agent))
+                .build()
+                .unwrap();
+            assert!(checker.has_permission(&agent_id, "files:read").unwrap());
+        })
+        .join()
+        .unwrap();
+    }
+
+    // A captured request: accepted once, then refused as a replay; tampered, refused.
+    runtime.block_on(async {
+        let url = format!("http://{addr}/v1/agents/{agent_id}/permissions?tenant=acme");
+        let mut request = http::Request::get(&url).body(Vec::new()).unwrap();
+        let nonce = idpkit::agent::random_nonce().unwrap();
+        RequestSigner::new(agent.clone())
+            .sign(&mut request, std::time::SystemTime::now(), &nonce)
+            .unwrap();
+        let send = |path: String| {
+            let client = reqwest::Client::new();
+            let mut builder = client.get(format!("http://{addr}{path}"));
+            for (name, value) in request.headers() {
+                builder = builder.header(name, value);
+            }
+            async move { builder.send().await.unwrap().status().as_u16() }
+        };
+        let path = format!("/v1/agents/{agent_id}/permissions?tenant=acme");
+        assert_eq!(
+            send(format!("/v1/agents/{agent_id}/permissions?tenant=other")).await,
+            401,
+            "query tampered"
+        );
+        assert_eq!(send(path.clone()).await, 200);
+        assert_eq!(send(path).await, 401, "replayed");
+    });
+}

@@ -50,7 +50,9 @@ use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
 mod jwt;
+mod signature;
 pub use jwt::{DEFAULT_VERIFIED_TOKENS, JwtVerifier};
+pub use signature::{DEFAULT_SIGNED_BODY_LIMIT, SignedRequests, verify_signature};
 
 /// A boxed future, for the object-safe traits below.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
