@@ -20,6 +20,8 @@ mod browser;
 mod op;
 #[path = "support/pdp.rs"]
 mod pdp;
+#[path = "support/scim.rs"]
+mod scim_server;
 
 const REDIRECT: &str = "http://127.0.0.1:8976/callback";
 
@@ -437,5 +439,126 @@ fn signed_requests_are_verified_by_the_axum_layer() {
         );
         assert_eq!(send(path.clone()).await, 200);
         assert_eq!(send(path).await, 401, "replayed");
+    });
+}
+
+/// The billing service's permissions (the test SCIM server's extension).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Billing {
+    role: String,
+    max_invoices: i64,
+    can_refund: bool,
+    region: String,
+}
+
+impl idpkit::provisioning::ServicePermissions for Billing {
+    fn permission_schema() -> idpkit::provisioning::PermissionSchema {
+        use idpkit::provisioning::{Permission, PermissionSchema};
+        PermissionSchema::new("billing")
+            .permission(
+                Permission::string("role")
+                    .allowed(["viewer", "editor", "admin"])
+                    .default("viewer"),
+            )
+            .permission(Permission::integer("maxInvoices").default(10))
+            .permission(Permission::boolean("canRefund").default(false))
+            .permission(Permission::string("region").default("eu"))
+    }
+}
+
+/// Tokens named after their callers: `with-claims` carries the billing claim.
+struct Named(String);
+
+impl idpkit::guard::TokenVerifier for Named {
+    fn verify<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> idpkit::guard::BoxFuture<'a, idpkit::Result<Caller>> {
+        Box::pin(async move {
+            let mut claims = serde_json::Map::new();
+            let subject = match token {
+                "alice" => format!("{}-alice", self.0),
+                "nobody" => format!("{}-nobody", self.0),
+                "with-claims" => {
+                    claims.insert(
+                        "billing".into(),
+                        serde_json::json!({"role": "admin", "maxInvoices": 99}),
+                    );
+                    format!("{}-carol", self.0)
+                }
+                _ => return Err(idpkit::TokenValidationError::InvalidSignature.into()),
+            };
+            Ok(Caller {
+                subject,
+                scope: None,
+                claims,
+            })
+        })
+    }
+}
+
+#[test]
+fn service_users_get_their_metadata_from_claims_or_scim() {
+    use idpkit::guard::{ServiceUser, UserDirectory};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let scim = scim_server::TestScim::start().unwrap();
+    let prefix = format!("guard-{}", std::process::id());
+    runtime.block_on(async {
+        let client = idpkit::asynch::ScimClient::builder(&scim.base_url)
+            .bearer_token(scim_server::TOKEN)
+            .build()
+            .unwrap();
+        let alice = client
+            .create(
+                idpkit::provisioning::ResourceKind::User,
+                &serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", scim_server::BILLING_URN],
+                    "userName": format!("{prefix}-alice"),
+                    (scim_server::BILLING_URN): {"role": "editor", "maxInvoices": 3},
+                }),
+            )
+            .await
+            .unwrap();
+        let directory = UserDirectory::<Billing>::new()
+            .verifier(Named(prefix.clone()))
+            .scim(client.clone());
+        let app = Router::new()
+            .route(
+                "/me",
+                get(|user: ServiceUser<Billing>| async move {
+                    let m = &user.metadata;
+                    format!("{} {} {} {} {}", user.caller.subject, m.role, m.max_invoices, m.can_refund, m.region)
+                }),
+            )
+            .with_state(directory.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        // From SCIM, declared defaults filled in.
+        let (status, _, body) = get_with(addr, "/me", Some("alice")).await;
+        assert_eq!((status, body.as_str()), (200, format!("{prefix}-alice editor 3 false eu").as_str()));
+        // From the claims, SCIM not asked (carol has no SCIM user).
+        let (status, _, body) = get_with(addr, "/me", Some("with-claims")).await;
+        assert_eq!((status, body.as_str()), (200, format!("{prefix}-carol admin 99 false eu").as_str()));
+        // No SCIM user: 403. No token, a bad token: 401.
+        assert_eq!(get_with(addr, "/me", Some("nobody")).await.0, 403);
+        assert_eq!(get_with(addr, "/me", None).await.0, 401);
+        let (status, challenge, _) = get_with(addr, "/me", Some("forged")).await;
+        assert_eq!(status, 401);
+        assert!(challenge.unwrap().contains("invalid_token"));
+        // Cached: still served after the SCIM user is gone, until forgotten.
+        client
+            .delete(idpkit::provisioning::ResourceKind::User, &alice.id)
+            .await
+            .unwrap();
+        assert_eq!(get_with(addr, "/me", Some("alice")).await.0, 200);
+        directory.forget(&format!("{prefix}-alice"));
+        assert_eq!(get_with(addr, "/me", Some("alice")).await.0, 403);
     });
 }

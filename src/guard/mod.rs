@@ -50,8 +50,10 @@ use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
 mod jwt;
+mod metadata;
 mod signature;
 pub use jwt::{DEFAULT_VERIFIED_TOKENS, JwtVerifier};
+pub use metadata::{DEFAULT_METADATA_CAPACITY, DEFAULT_METADATA_TTL, ServiceUser, UserDirectory};
 pub use signature::{DEFAULT_SIGNED_BODY_LIMIT, SignedRequests, verify_signature};
 
 /// A boxed future, for the object-safe traits below.
