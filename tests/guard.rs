@@ -306,6 +306,21 @@ fn jwt_access_tokens_are_verified_locally_and_remembered() {
             "{err:?}"
         );
 
+        // Introspection, remembering active answers: one round trip for repeated use; an
+        // inactive answer is never remembered.
+        let introspected = |op: &op::TestOp| op.stats()["introspection"].as_u64().unwrap();
+        let remembering = idpkit::guard::IntrospectionVerifier::new(service.clone())
+            .remember(100, std::time::Duration::from_secs(60));
+        let before = introspected(&op);
+        for _ in 0..5 {
+            assert_eq!(remembering.verify(&opaque).await.expect("active").subject, "service");
+        }
+        assert_eq!(introspected(&op) - before, 1, "one introspection for five uses");
+        for _ in 0..2 {
+            remembering.verify("not-a-token").await.expect_err("inactive");
+        }
+        assert_eq!(introspected(&op) - before, 3, "inactive answers are asked each time");
+
         // Behind the guard: 200 with the JWT, 401 with the opaque token, or an ID token.
         let guard = Guard::new(JwtVerifier::new(api, API), AllowAll);
         let app = Router::new().route(
