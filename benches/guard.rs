@@ -40,8 +40,15 @@ fn guard(c: &mut Criterion) {
             .client_credentials(&ClientCredentialsRequest::new(["projects:read"]))
             .await
             .expect("an opaque access token");
+        // One retry: node closes idle keep-alive connections after 5 s, and a request sent on
+        // one just as it closes fails; the retry takes a fresh connection.
         let api = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
             .client_secret(op.client_secret("conf-basic").expect("secret"))
+            .retry_policy(idpkit::http::RetryPolicy::new(
+                1,
+                Duration::from_millis(1),
+                Duration::from_millis(1),
+            ))
             .discover()
             .await
             .expect("discovery");
