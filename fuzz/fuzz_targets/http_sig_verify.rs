@@ -47,6 +47,8 @@ fuzz_target!(|data: &[u8]| {
     let mut genuine = request.clone();
     genuine.headers_mut().remove("signature-input");
     genuine.headers_mut().remove("signature");
+    // The signer sets the digest of the body itself (a stale one must not verify, and does not).
+    genuine.headers_mut().remove("content-digest");
     if RequestSigner::new(key).sign(&mut genuine, now, "n").is_ok() {
         assert!(verifier.verify(&genuine, now).is_ok());
         let original = genuine.headers()["signature-input"].clone();

@@ -149,9 +149,14 @@ fn invalid(e: &serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
         ) if key == "rules" => Some(*index),
         _ => None,
     };
+    // serde_path_to_error shows an empty key as nothing at all: name it.
+    let field = match e.path().to_string() {
+        path if path.is_empty() => r#""""#.to_owned(),
+        path => path,
+    };
     PolicyError::Invalid {
         rule,
-        field: e.path().to_string(),
+        field,
         message: e.inner().to_string(),
     }
 }

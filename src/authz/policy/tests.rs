@@ -547,3 +547,14 @@ fn shareable_across_threads() {
     check::<Request<'static>>();
     check::<Decision<'static>>();
 }
+
+#[test]
+fn an_empty_key_is_named_in_the_error() {
+    // Found by the `policy_load` fuzz target: an unknown field spelt "" gave an empty `field`.
+    for json in [r#"{"": 1}"#, r#"{"rules": [{"effect": "allow", "": 2}]}"#] {
+        match PolicyEngine::from_json(json) {
+            Err(PolicyError::Invalid { field, .. }) => assert!(!field.is_empty(), "{json}"),
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+}
