@@ -43,8 +43,8 @@ mod verify;
 pub use error::SignatureError;
 pub use key::{AgentKey, AgentPublicKey};
 pub use permission_cache::{
-    DEFAULT_PERMISSIONS_TTL, PermissionCache, PermissionFetch, PermissionLookup,
-    PermissionSnapshot, parse_permissions, permissions_request,
+    DEFAULT_MAX_AGENTS, DEFAULT_PERMISSIONS_TTL, PermissionCache, PermissionFetch,
+    PermissionLookup, PermissionSnapshot, parse_permissions, permissions_request,
 };
 pub use sign::{DigestAlgorithm, RequestSigner, SignatureFields, SignatureParams, random_nonce};
 pub use verify::{

@@ -27,6 +27,13 @@ use crate::service_token::{Flight, Waiter};
 /// ```
 pub const DEFAULT_PERMISSIONS_TTL: Duration = Duration::from_secs(300);
 
+/// How many agents a [`PermissionCache`] holds by default.
+///
+/// ```
+/// assert_eq!(idpkit::agent::DEFAULT_MAX_AGENTS, 10_000);
+/// ```
+pub const DEFAULT_MAX_AGENTS: usize = 10_000;
+
 /// One agent's permissions as fetched at one time.
 ///
 /// ```
@@ -108,6 +115,7 @@ struct Inner {
     map: RwLock<HashMap<Box<str>, Slot, foldhash::fast::RandomState>>,
     ttl: Duration,
     stale_if_error: Duration,
+    max_agents: usize,
 }
 
 /// Per-agent permissions with a TTL and single-flight refresh; `Clone` shares it.
@@ -169,13 +177,48 @@ impl PermissionCache {
     /// let cache = idpkit::agent::PermissionCache::with_ttl(Duration::from_secs(60), Duration::from_secs(120));
     /// ```
     pub fn with_ttl(ttl: Duration, stale_if_error: Duration) -> PermissionCache {
+        PermissionCache::with_limits(ttl, stale_if_error, DEFAULT_MAX_AGENTS)
+    }
+
+    /// [`with_ttl`](Self::with_ttl), holding at most `max_agents` agents (at least 1; default
+    /// [`DEFAULT_MAX_AGENTS`]). A new agent in a full cache first drops the entries past their
+    /// TTL and stale-if-error window, then a tenth of the others; fetches in flight stay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cache = idpkit::agent::PermissionCache::with_limits(Duration::from_secs(60), Duration::ZERO, 1_000);
+    /// ```
+    pub fn with_limits(
+        ttl: Duration,
+        stale_if_error: Duration,
+        max_agents: usize,
+    ) -> PermissionCache {
         PermissionCache {
             inner: Arc::new(Inner {
                 map: RwLock::new(HashMap::default()),
                 ttl,
                 stale_if_error,
+                max_agents: max_agents.max(1),
             }),
         }
+    }
+
+    /// How many agents the cache holds now.
+    ///
+    /// ```
+    /// assert_eq!(idpkit::agent::PermissionCache::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.map.read().len()
+    }
+
+    /// Whether the cache holds no agent.
+    ///
+    /// ```
+    /// assert!(idpkit::agent::PermissionCache::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.inner.map.read().is_empty()
     }
 
     /// The snapshot for `agent` if fetched less than the TTL before `now`; else the duty to
@@ -197,6 +240,28 @@ impl PermissionCache {
             return PermissionLookup::Hit(s.clone());
         }
         let mut map = self.inner.map.write();
+        if map.len() >= self.inner.max_agents && !map.contains_key(agent) {
+            // Room for one more: the expired first, then a tenth of the rest, never a fetch in
+            // flight (its callers wait on it).
+            let keep = self.inner.ttl.saturating_add(self.inner.stale_if_error);
+            map.retain(|_, slot| {
+                slot.flight.is_some()
+                    || slot.snapshot.as_ref().is_some_and(|s| {
+                        now.duration_since(s.fetched_at).is_ok_and(|age| age < keep)
+                    })
+            });
+            let max = self.inner.max_agents;
+            let excess = (map.len() + max.div_ceil(10)).saturating_sub(max);
+            let victims: Vec<Box<str>> = map
+                .iter()
+                .filter(|(_, slot)| slot.flight.is_none())
+                .map(|(agent, _)| agent.clone())
+                .take(excess)
+                .collect();
+            for victim in victims {
+                map.remove(&victim);
+            }
+        }
         let slot = map.entry(agent.into()).or_default();
         if let Some(s) = &slot.snapshot
             && self.fresh(s, now)

@@ -305,3 +305,41 @@ fn both_answer_shapes_and_bad_ones() {
         Some(500)
     );
 }
+
+#[test]
+fn a_flood_of_agents_stays_within_the_bound() {
+    let cache = PermissionCache::with_limits(Duration::from_secs(300), Duration::ZERO, 1_000);
+    let now = at(1_000);
+    // A fetch in flight for one agent, then 20,000 others.
+    let PermissionLookup::Fetch(in_flight) = cache.lookup("waiting", now) else {
+        panic!("cold")
+    };
+    let mut most = 0;
+    for i in 0..20_000 {
+        fill(&cache, &format!("agent-{i}"), now, lists());
+        most = most.max(cache.len());
+    }
+    assert!(most <= 1_000, "held {most} agents");
+    assert!(cache.len() >= 900, "evicts a tenth at a time");
+    // The fetch in flight stayed and still settles into the cache.
+    assert!(matches!(
+        cache.lookup("waiting", now),
+        PermissionLookup::Wait(_)
+    ));
+    in_flight.complete(Ok(lists()), now).unwrap();
+    assert!(matches!(
+        cache.lookup("waiting", now),
+        PermissionLookup::Hit(_)
+    ));
+    // Expired agents go first: once full again, a later flood drops all of them and none of
+    // its own.
+    let later = at(1_000 + 301);
+    for i in 0..150 {
+        fill(&cache, &format!("fresh-{i}"), later, lists());
+    }
+    assert_eq!(cache.len(), 150, "every expired agent went, no fresh one");
+    for i in 0..150 {
+        let hit = cache.lookup(&format!("fresh-{i}"), later);
+        assert!(matches!(hit, PermissionLookup::Hit(_)), "fresh-{i}");
+    }
+}
