@@ -7,10 +7,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The bearer token the test server accepts.
@@ -19,10 +16,11 @@ pub const TOKEN: &str = "scim-test-token-1";
 /// The URN of the test service's extension schema on the server.
 pub const BILLING_URN: &str = "urn:idpkit:params:scim:schemas:extension:billing:2.0:User";
 
-/// The repository's root (where `Cargo.toml` is).
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[allow(clippy::duplicate_mod)]
+#[path = "server.rs"]
+mod server;
+
+use server::repo_root;
 
 /// A running scim2-server. Dropping it stops the server.
 pub struct TestScim {
@@ -58,21 +56,7 @@ impl TestScim {
             .spawn()
             .map_err(|e| format!("cannot start scim2-server: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(Some(Ok(line))) => line,
-            other => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("scim2-server did not start: {other:?}"));
-            }
-        };
+        let line = server::first_line(&mut child, "scim2-server", Duration::from_secs(120))?;
         let Some(base_url) = line.strip_prefix("Serving SCIM on ") else {
             let _ = child.kill();
             let _ = child.wait();

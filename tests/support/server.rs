@@ -1,6 +1,6 @@
-//! What the test servers' harnesses (`op.rs`, `pdp.rs`) share: installing a server's npm
-//! package on first use, and starting a node script that announces itself with one
-//! `READY {json}` line on stdout.
+//! What the test servers' harnesses (`op.rs`, `pdp.rs`, `scim.rs`) share: installing a
+//! server's npm package on first use, reading the line a server announces itself with, and
+//! starting a node script that announces itself with one `READY {json}` line on stdout.
 
 #![allow(dead_code)]
 
@@ -42,6 +42,26 @@ pub fn ensure_npm_package(dir: &str, package: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The first line `child` writes on its (piped) stdout, within `limit`; the rest of its output
+/// is drained afterwards so it never blocks on a full pipe. On failure the child is killed.
+pub fn first_line(child: &mut Child, what: &str, limit: Duration) -> Result<String, String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = tx.send(lines.next());
+        for _ in lines {}
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Some(Ok(line))) => Ok(line),
+        other => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("{what} did not become ready: {other:?}"))
+        }
+    }
+}
+
 /// A started node script: the child, its stdin (a pipe: closing it tells the script to stop)
 /// and the document of its `READY` line.
 pub struct Started {
@@ -62,21 +82,7 @@ pub fn start_node(script: &Path, args: &[&str], what: &str) -> Result<Started, S
         .spawn()
         .map_err(|e| format!("cannot start node {}: {e}", script.display()))?;
     let stdin = child.stdin.take().expect("piped stdin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let _ = tx.send(lines.next());
-        for _ in lines {}
-    });
-    let line = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(Some(Ok(line))) => line,
-        other => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{what} did not become ready: {other:?}"));
-        }
-    };
+    let line = first_line(&mut child, what, Duration::from_secs(60))?;
     let ready = line
         .strip_prefix("READY ")
         .and_then(|json| serde_json::from_str(json).ok());
