@@ -577,3 +577,85 @@ fn service_users_get_their_metadata_from_claims_or_scim() {
         assert_eq!(get_with(addr, "/me", Some("alice")).await.0, 403);
     });
 }
+
+/// The guard as a tower layer in front of a plain `tower::service_fn` on a bare hyper server
+/// (no axum router, so no path parameters: the resolver reads the URI): the same answers as
+/// the axum middleware, and the inner service sees only admitted requests.
+#[test]
+fn the_guard_is_a_tower_layer_beyond_axum() {
+    use std::convert::Infallible;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tower::Layer;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let op = op::TestOp::start().unwrap();
+    let cerbos = pdp::TestPdp::start().unwrap();
+    let token = access_token(&op, &runtime);
+    runtime.block_on(async {
+        let idp = idpkit::IdpClient::builder(&op.issuer, "conf-basic")
+            .client_secret(op.client_secret("conf-basic").unwrap())
+            .discover()
+            .await
+            .unwrap();
+        let pdp = idpkit::asynch::PdpClient::builder(&cerbos.base_url)
+            .build()
+            .unwrap();
+        let guard = Guard::new(IntrospectionVerifier::new(idp), pdp)
+            .realm("documents")
+            .resource_resolver(|parts, kind, id| {
+                assert_eq!(id, None, "no router, no path parameters");
+                let resource = document(kind, parts.uri.path().rsplit('/').next());
+                Box::pin(async move { Ok(resource) })
+            });
+        let admitted = Arc::new(AtomicUsize::new(0));
+        let seen = admitted.clone();
+        let handler = tower::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let caller = request.extensions().get::<Caller>().cloned();
+            async move {
+                let subject = caller.map(|c| c.subject).unwrap_or_default();
+                Ok::<_, Infallible>(http::Response::new(format!("hello {subject}")))
+            }
+        });
+        let service = guard.require("document", "read").layer().layer(handler);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let service = hyper_util::service::TowerToHyperService::new(service.clone());
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        });
+
+        let (status, challenge, _) = get_with(addr, "/documents/mine", None).await;
+        assert_eq!(status, 401);
+        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"documents\""));
+        let (status, challenge, _) = get_with(addr, "/documents/mine", Some("not-a-token")).await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            challenge.as_deref(),
+            Some("Bearer realm=\"documents\", error=\"invalid_token\"")
+        );
+        let (status, _, _) = get_with(addr, "/documents/bobs", Some(&token)).await;
+        assert_eq!(status, 403, "another user's private document");
+        assert_eq!(
+            admitted.load(Ordering::SeqCst),
+            0,
+            "nothing reached the service"
+        );
+
+        let (status, _, body) = get_with(addr, "/documents/mine", Some(&token)).await;
+        assert_eq!((status, body.as_str()), (200, "hello usr_alice"));
+        let (status, _, _) = get_with(addr, "/documents/public", Some(&token)).await;
+        assert_eq!(status, 200);
+        assert_eq!(admitted.load(Ordering::SeqCst), 2);
+    });
+}

@@ -16,6 +16,10 @@
 //! On success the verified [`Caller`] is put in the request's extensions, so handlers can
 //! take `Extension<Caller>`.
 //!
+//! Two ways to mount it, one decision: the axum middleware [`enforce`] (below), or the tower
+//! layer [`Requirement::layer`] ([`GuardLayer`]) for any `tower::Service` over `http` types —
+//! a bare hyper server, tonic, a tower-http stack, or an axum router too.
+//!
 //! ```no_run
 //! # async fn run() -> idpkit::Result<()> {
 //! use axum::{Router, routing::get, middleware::from_fn_with_state};
@@ -42,7 +46,7 @@ use std::time::Duration;
 
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 
@@ -50,10 +54,12 @@ use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
 mod jwt;
+mod layer;
 mod metadata;
 mod signature;
 mod verified;
 pub use jwt::{DEFAULT_VERIFIED_TOKENS, JwtVerifier};
+pub use layer::{GuardLayer, Guarded};
 pub use metadata::{DEFAULT_METADATA_CAPACITY, DEFAULT_METADATA_TTL, ServiceUser, UserDirectory};
 pub use signature::{DEFAULT_SIGNED_BODY_LIMIT, SignedRequests, verify_signature};
 use verified::VerifiedTokens;
@@ -465,35 +471,90 @@ pub async fn enforce(
     request: Request,
     next: Next,
 ) -> Response {
-    let guard = &requirement.guard.inner;
     let (mut parts, body) = request.into_parts();
-    match tokio::time::timeout(guard.budget, decide(&requirement, &mut parts)).await {
-        Ok(Ok(caller)) => {
+    match requirement.admit(&mut parts).await {
+        Ok(caller) => {
             parts.extensions.insert(caller);
             next.run(Request::from_parts(parts, body)).await
         }
-        Ok(Err(refusal)) => refusal,
-        Err(_over_budget) => unavailable(),
+        Err(refusal) => refusal.response(axum::body::Body::empty()),
     }
 }
 
-/// Verifies the token and asks the PDP: the permitted caller, or the answer that refuses.
-async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, Response> {
+impl Requirement {
+    /// Verifies the token and asks the PDP within the guard's budget: the permitted caller, or
+    /// why not. The one decision behind [`enforce`] and [`GuardLayer`].
+    async fn admit(&self, parts: &mut Parts) -> Result<Caller, Refusal> {
+        match tokio::time::timeout(self.guard.inner.budget, decide(self, parts)).await {
+            Ok(decided) => decided,
+            Err(_over_budget) => Err(Refusal::Unavailable),
+        }
+    }
+}
+
+/// Why the guard turned a request away; becomes a response with any body type.
+enum Refusal {
+    /// 401 with a `WWW-Authenticate` challenge (`invalid_token` when a token was presented).
+    Unauthorized {
+        realm: String,
+        invalid_token: bool,
+    },
+    Forbidden,
+    NotFound,
+    Unavailable,
+}
+
+impl Refusal {
+    fn response<B>(self, body: B) -> http::Response<B> {
+        let mut response = http::Response::new(body);
+        *response.status_mut() = match &self {
+            Refusal::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        if let Refusal::Unauthorized {
+            realm,
+            invalid_token,
+        } = self
+        {
+            let realm = realm.replace(['"', '\\'], "");
+            let challenge = if invalid_token {
+                format!("Bearer realm=\"{realm}\", error=\"invalid_token\"")
+            } else {
+                format!("Bearer realm=\"{realm}\"")
+            };
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+/// Verifies the token and asks the PDP: the permitted caller, or why not.
+async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, Refusal> {
     let guard = &requirement.guard.inner;
+    let unauthorized = |invalid_token| Refusal::Unauthorized {
+        realm: guard.realm.clone(),
+        invalid_token,
+    };
     let Some(token) = bearer_token(parts) else {
-        return Err(unauthorized(&guard.realm, None));
+        return Err(unauthorized(false));
     };
     let caller = match guard.verifier.verify(token).await {
         Ok(p) => p,
-        Err(e) if is_invalid_token(&e) => return Err(unauthorized(&guard.realm, Some(&e))),
-        Err(_) => return Err(unavailable()),
+        Err(e) if is_invalid_token(&e) => return Err(unauthorized(true)),
+        Err(_) => return Err(Refusal::Unavailable),
     };
     let id = path_id(parts, guard.id_param.as_deref()).await;
     let resource = match &guard.resource {
         Some(resolve) => match resolve(parts, &requirement.resource_type, id.as_deref()).await {
             Ok(r) => r,
-            Err(e) if e.status() == Some(404) => return Err(StatusCode::NOT_FOUND.into_response()),
-            Err(_) => return Err(unavailable()),
+            Err(e) if e.status() == Some(404) => return Err(Refusal::NotFound),
+            Err(_) => return Err(Refusal::Unavailable),
         },
         None => Resource::new(&requirement.resource_type, id.as_deref().unwrap_or("*")),
     };
@@ -504,8 +565,8 @@ async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, 
     );
     match guard.pdp.is_allowed(&evaluation).await {
         Ok(true) => Ok(caller),
-        Ok(false) => Err(StatusCode::FORBIDDEN.into_response()),
-        Err(_) => Err(unavailable()),
+        Ok(false) => Err(Refusal::Forbidden),
+        Err(_) => Err(Refusal::Unavailable),
     }
 }
 
@@ -534,20 +595,13 @@ fn is_invalid_token(e: &Error) -> bool {
 }
 
 fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
-    let realm = realm.replace(['"', '\\'], "");
-    let challenge = match error {
-        None => format!("Bearer realm=\"{realm}\""),
-        Some(_) => format!("Bearer realm=\"{realm}\", error=\"invalid_token\""),
-    };
-    let mut response = StatusCode::UNAUTHORIZED.into_response();
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
+    Refusal::Unauthorized {
+        realm: realm.into(),
+        invalid_token: error.is_some(),
     }
-    response
+    .response(axum::body::Body::empty())
 }
 
 fn unavailable() -> Response {
-    StatusCode::SERVICE_UNAVAILABLE.into_response()
+    Refusal::Unavailable.response(axum::body::Body::empty())
 }
