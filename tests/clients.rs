@@ -73,6 +73,7 @@ fn unique(prefix: &str) -> String {
 macro_rules! behaviours {
     () => {
         mod common;
+        mod delegation;
         mod device;
         mod device_store;
         mod discovery;
