@@ -100,6 +100,10 @@ pub enum ErrorKind {
     /// An agent key could not be used, or an RFC 9421 signed request was rejected.
     #[error("signature: {0}")]
     Signature(crate::agent::SignatureError),
+    /// A delegation claim (RFC 8693 `act` or `may_act`) was rejected: garbage, too deep, or
+    /// naming another actor.
+    #[error("delegation: {0}")]
+    Delegation(crate::agent::DelegationError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -374,6 +378,12 @@ impl From<crate::agent::SignatureError> for Error {
     }
 }
 
+impl From<crate::agent::DelegationError> for Error {
+    fn from(e: crate::agent::DelegationError) -> Self {
+        ErrorKind::Delegation(e).into()
+    }
+}
+
 impl From<TokenValidationError> for Error {
     fn from(e: TokenValidationError) -> Self {
         ErrorKind::TokenValidation(e).into()
@@ -412,6 +422,7 @@ impl std::error::Error for Error {
                 ErrorKind::TokenValidation(e) => Some(e),
                 ErrorKind::Policy(e) => Some(e),
                 ErrorKind::Signature(e) => Some(e),
+                ErrorKind::Delegation(e) => Some(e),
                 _ => None,
             },
         }

@@ -23,7 +23,7 @@
 //! | [`oidc`] | OpenID Connect relying party, pure: discovery, authorization request and callback, PKCE, client authentication, token endpoint, client credentials, revocation, introspection, userinfo, logout, JWKS, ID-token validation, the signed-in [`Principal`](oidc::Principal) |
 //! | [`authz`] | authorization: [`scope`](authz::scope) evaluation, the [`authzen`](authz::authzen) PDP protocol, and local [`policy`](authz::policy) rules (AuthX semantics, compiled and indexed) |
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
-//! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher |
+//! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher, RFC 8693 delegation (`act` chains, `may_act`) |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
@@ -135,6 +135,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod session;
     #[allow(clippy::duplicate_mod)]
+    mod token_exchange;
+    #[allow(clippy::duplicate_mod)]
     mod token_store;
     #[allow(clippy::duplicate_mod)]
     mod transport;
@@ -236,6 +238,8 @@ pub mod asynch {
     mod scim;
     #[allow(clippy::duplicate_mod)]
     mod session;
+    #[allow(clippy::duplicate_mod)]
+    mod token_exchange;
     #[allow(clippy::duplicate_mod)]
     mod token_store;
     #[allow(clippy::duplicate_mod)]

@@ -23,6 +23,8 @@ mod fan_out;
 mod fault_proxy;
 #[path = "support/hanging.rs"]
 mod hanging;
+#[path = "support/http_sig_server.rs"]
+mod http_sig_server;
 #[path = "support/op.rs"]
 mod op;
 #[path = "support/pdp.rs"]
@@ -62,6 +64,15 @@ fn test_scim() -> &'static scim_server::TestScim {
     SCIM.get_or_init(|| scim_server::TestScim::start().expect("start the test SCIM server"))
 }
 
+/// The RFC 9421 verifier server (PyPI http-message-signatures) shared by every test of this
+/// binary (stopped when the process exits: its stdin pipe closes).
+fn test_http_sig() -> &'static http_sig_server::TestHttpSig {
+    static SERVER: std::sync::OnceLock<http_sig_server::TestHttpSig> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        http_sig_server::TestHttpSig::start("idpkit-agent").expect("start the RFC 9421 verifier")
+    })
+}
+
 /// `prefix` made unique in this process (both modes share one SCIM server).
 fn unique(prefix: &str) -> String {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -73,6 +84,7 @@ fn unique(prefix: &str) -> String {
 macro_rules! behaviours {
     () => {
         mod common;
+        mod delegation;
         mod device;
         mod device_store;
         mod discovery;
@@ -87,6 +99,7 @@ macro_rules! behaviours {
         mod request_shapes;
         mod scim;
         mod scim_faults;
+        mod signed_interop;
         mod signed_requests;
         mod token_cache;
     };

@@ -1,6 +1,8 @@
 //! Agent identity, pure: an agent's Ed25519 key ([`AgentKey`]), RFC 9421 HTTP Message
 //! Signatures over its requests with RFC 9530 `Content-Digest` ([`RequestSigner`],
-//! [`SignatureVerifier`]), and the Authora-compatible deny-first [`permission`] matcher.
+//! [`SignatureVerifier`]), the Authora-compatible deny-first [`permission`] matcher, and
+//! delegation between agents by RFC 8693 token exchange ([`ActorChain`], [`MayAct`],
+//! [`Delegation`]).
 //!
 //! What is covered and why (see the module items for details):
 //!
@@ -32,6 +34,7 @@
 //! ```
 
 mod base;
+mod delegation;
 mod error;
 mod key;
 pub mod permission;
@@ -40,6 +43,9 @@ mod sfv;
 mod sign;
 mod verify;
 
+pub use delegation::{
+    Actor, ActorChain, DEFAULT_MAX_ACT_DEPTH, Delegation, DelegationError, MayAct, check_may_act,
+};
 pub use error::SignatureError;
 pub use key::{AgentKey, AgentPublicKey};
 pub use permission_cache::{
@@ -60,4 +66,29 @@ pub use verify::{
 #[doc(hidden)]
 pub fn fuzz_parse_dictionary(input: &[u8]) -> bool {
     std::str::from_utf8(input).is_ok_and(|s| sfv::parse_dictionary(s, "signature-input").is_ok())
+}
+
+/// Parses `input` as JSON claims and reads their `act` chain and `may_act` claim the way a
+/// delegated token's are read (for the fuzz target); `true` if the chain parsed. Not part of
+/// the API.
+///
+/// ```
+/// assert!(idpkit::agent::fuzz_act_chain(br#"{"act":{"sub":"b","act":{"sub":"a"}}}"#));
+/// assert!(!idpkit::agent::fuzz_act_chain(br#"{"act":"b"}"#));
+/// ```
+#[doc(hidden)]
+pub fn fuzz_act_chain(input: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(input) else {
+        return false;
+    };
+    let _ = MayAct::from_claims(&claims);
+    match ActorChain::from_claims(&claims, DEFAULT_MAX_ACT_DEPTH) {
+        Ok(chain) => {
+            // The chain is never deeper than the limit, and its current actor is its first.
+            assert!(chain.len() <= DEFAULT_MAX_ACT_DEPTH);
+            assert_eq!(chain.current(), chain.actors().first());
+            true
+        }
+        Err(_) => false,
+    }
 }

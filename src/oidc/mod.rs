@@ -10,6 +10,7 @@
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
 //! | `token` | the token endpoint ([`Grant`], [`TokenSet`]) |
+//! | `token_exchange` | OAuth 2.0 Token Exchange, RFC 8693 ([`TokenExchangeRequest`], [`TokenExchangeResponse`]) |
 //! | `par` | pushed authorization requests, RFC 9126 ([`PushedAuthorization`]) |
 //! | `device` | the device authorization grant, RFC 8628 ([`DeviceAuthorization`], [`DevicePoll`]) |
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
@@ -43,6 +44,7 @@ mod principal;
 mod revocation;
 mod session_end;
 mod token;
+mod token_exchange;
 mod token_store;
 mod token_type;
 mod userinfo;
@@ -66,6 +68,7 @@ pub use revocation::*;
 #[allow(unused_imports)]
 pub(crate) use session_end::{AfterRefreshFailure, Decision};
 pub use token::*;
+pub use token_exchange::*;
 pub use token_store::*;
 pub use token_type::*;
 pub use userinfo::*;

@@ -365,9 +365,14 @@ impl TokenSet {
 
 const TOKEN_RESPONSE: &str = "a token response (RFC 6749 §5.1)";
 
-/// `expires_in`: a non-negative integer; a string of digits is accepted too (some providers,
-/// such as Azure AD v1, send one).
-fn expires_in(object: &Map<String, Value>) -> Result<Option<u64>> {
+/// `expires_in` as an absolute expiry (seconds since the epoch) relative to `now`: a
+/// non-negative integer; a string of digits is accepted too (some providers, such as Azure AD
+/// v1, send one). `what` names the response in the error.
+pub(crate) fn expires_at(
+    object: &Map<String, Value>,
+    now: SystemTime,
+    what: &'static str,
+) -> Result<Option<u64>> {
     let seconds = match object.get("expires_in") {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.as_u64(),
@@ -376,12 +381,38 @@ fn expires_in(object: &Map<String, Value>) -> Result<Option<u64>> {
         }
         Some(_) => None,
     };
-    seconds.map(Some).ok_or_else(|| {
+    let seconds = seconds.ok_or_else(|| {
         Error::malformed(
-            TOKEN_RESPONSE,
+            what,
             "`expires_in` is not a non-negative integer number of seconds",
         )
-    })
+    })?;
+    Ok(Some(since_epoch(now).as_secs().saturating_add(seconds)))
+}
+
+/// The members of a token response (RFC 6749 §5.1) and its non-empty `access_token`; the OAuth
+/// error of an error answer, even one sent with 200 (some providers do). `what` names the
+/// response in the errors.
+pub(crate) fn token_response_members(
+    response: HttpResponse,
+    now: SystemTime,
+    what: &'static str,
+) -> Result<(Map<String, Value>, String)> {
+    let status = response.status().as_u16();
+    let object: Map<String, Value> = h::parse_json(response, what, now)?;
+    match string_member(&object, "access_token", what)? {
+        Some(access_token) => Ok((object, access_token)),
+        None => match string_member(&object, "error", what)? {
+            Some(code) => {
+                let mut error = OAuthError::new(OAuthErrorCode::from(code.as_str()));
+                error.description = string_member(&object, "error_description", what)?;
+                error.uri = string_member(&object, "error_uri", what)?;
+                error.status = Some(status);
+                Err(error.into())
+            }
+            None => Err(Error::malformed(what, "`access_token` is missing or empty")),
+        },
+    }
 }
 
 /// Parses a token response: a 2xx JSON object with a non-empty string `access_token` and a
@@ -415,21 +446,7 @@ fn expires_in(object: &Map<String, Value>) -> Result<Option<u64>> {
 /// # Ok::<(), idpkit::Error>(())
 /// ```
 pub fn parse_token_response(response: HttpResponse, now: SystemTime) -> Result<TokenSet> {
-    let status = response.status().as_u16();
-    let object: Map<String, Value> = h::parse_json(response, TOKEN_RESPONSE, now)?;
-    let Some(access_token) = string_member(&object, "access_token", TOKEN_RESPONSE)? else {
-        if let Some(code) = string_member(&object, "error", TOKEN_RESPONSE)? {
-            let mut error = OAuthError::new(OAuthErrorCode::from(code.as_str()));
-            error.description = string_member(&object, "error_description", TOKEN_RESPONSE)?;
-            error.uri = string_member(&object, "error_uri", TOKEN_RESPONSE)?;
-            error.status = Some(status);
-            return Err(error.into());
-        }
-        return Err(Error::malformed(
-            TOKEN_RESPONSE,
-            "`access_token` is missing or empty",
-        ));
-    };
+    let (object, access_token) = token_response_members(response, now, TOKEN_RESPONSE)?;
     let token_type = string_member(&object, "token_type", TOKEN_RESPONSE)?
         .ok_or_else(|| Error::malformed(TOKEN_RESPONSE, "`token_type` is missing or empty"))?;
     if !token_type.eq_ignore_ascii_case("bearer") && !token_type.eq_ignore_ascii_case("dpop") {
@@ -438,7 +455,7 @@ pub fn parse_token_response(response: HttpResponse, now: SystemTime) -> Result<T
             "`token_type` is neither Bearer nor DPoP",
         ));
     }
-    let expires_at = expires_in(&object)?.map(|s| since_epoch(now).as_secs().saturating_add(s));
+    let expires_at = expires_at(&object, now, TOKEN_RESPONSE)?;
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
         token_type,

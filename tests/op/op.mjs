@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { clientKeyPairs } from './client-keys.mjs';
+import { TOKEN_EXCHANGE_CLIENTS, registerTokenExchange, tokenExchangeClaims } from './token_exchange.mjs';
 
 const startedAt = performance.now();
 
@@ -252,6 +253,9 @@ for (const key of CLIENT_KEYS) {
   });
 }
 
+// Agents that delegate to each other by RFC 8693 token exchange (token_exchange.mjs).
+CLIENTS.push(...TOKEN_EXCHANGE_CLIENTS);
+
 const ACCOUNTS = {
   usr_alice: {
     name: 'Alice Example',
@@ -470,6 +474,7 @@ function configuration(keys) {
     // ID tokens carry the scope claims (email, organizations, ...) even when an access token is
     // issued too.
     conformIdTokenClaims: false,
+    extraTokenClaims: tokenExchangeClaims, // `act` / `may_act` (token_exchange.mjs)
     pkce: { required: () => true }, // S256 is the only method oidc-provider 9 supports
     rotateRefreshToken: true,
     // The default rule, spelled out: refresh tokens for clients allowed the refresh_token grant
@@ -537,6 +542,9 @@ function configuration(keys) {
 function buildProvider(issuer, keys) {
   const provider = new Provider(issuer, configuration(keys));
   provider.use(countRequests);
+  registerTokenExchange(provider, {
+    resourceServers: RESOURCE_SERVERS, defaultResource: API_JWT_RESOURCE, keys, ttl: TTL.accessToken, errors,
+  });
   // The device authorization response is serialised after this event: announce the interval.
   provider.on('device_authorization.success', (ctx, body) => {
     body.interval = DEVICE_INTERVAL;
