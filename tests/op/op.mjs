@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { clientKeyPairs } from './client-keys.mjs';
+import { rpCertClients, rpCertFeatures } from './rp_cert_clients.mjs';
 
 const startedAt = performance.now();
 
@@ -251,6 +252,8 @@ for (const key of CLIENT_KEYS) {
     jwks: { keys: [key.jwk] },
   });
 }
+
+CLIENTS.push(...rpCertClients(CODE_FLOW));
 
 const ACCOUNTS = {
   usr_alice: {
@@ -497,6 +500,7 @@ function configuration(keys) {
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
+      ...rpCertFeatures,
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
       pushedAuthorizationRequests: {
