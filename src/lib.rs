@@ -117,6 +117,8 @@ pub mod blocking {
     #[allow(clippy::duplicate_mod)]
     mod cache;
     #[allow(clippy::duplicate_mod)]
+    mod claims;
+    #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod device;
@@ -220,6 +222,8 @@ pub mod asynch {
     mod bearer;
     #[allow(clippy::duplicate_mod)]
     mod cache;
+    #[allow(clippy::duplicate_mod)]
+    mod claims;
     #[allow(clippy::duplicate_mod)]
     mod client;
     #[allow(clippy::duplicate_mod)]

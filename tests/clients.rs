@@ -31,6 +31,8 @@ mod op;
 mod pdp_server;
 #[path = "support/permission_server.rs"]
 mod permission_server;
+#[path = "support/rp_cert.rs"]
+mod rp_cert_server;
 #[path = "support/scim.rs"]
 mod scim_server;
 #[path = "support/token_server.rs"]
@@ -48,6 +50,15 @@ fn provider() -> &'static op::TestOp {
 fn par_provider() -> &'static op::TestOp {
     static OP: std::sync::OnceLock<op::TestOp> = std::sync::OnceLock::new();
     OP.get_or_init(|| op::TestOp::start_with(&["--require-par"]).expect("start the PAR provider"))
+}
+
+/// The crafting provider of the RP certification tests (`tests/op/rp_cert.mjs`), shared: each
+/// test has an issuer of its own below it. Never dropped, as `provider()`.
+fn rp_cert_op() -> &'static rp_cert_server::RpCertOp {
+    static OP: std::sync::OnceLock<rp_cert_server::RpCertOp> = std::sync::OnceLock::new();
+    OP.get_or_init(|| {
+        rp_cert_server::RpCertOp::start().expect("start the RP certification provider")
+    })
 }
 
 /// The PDP shared by every test of this binary (stopped when the process exits: its stdin
@@ -97,6 +108,7 @@ macro_rules! behaviours {
         mod pdp_faults;
         mod permissions;
         mod request_shapes;
+        mod rp_cert;
         mod scim;
         mod scim_faults;
         mod signed_interop;

@@ -41,6 +41,8 @@ pub(crate) struct RelyingPartySettings {
     pub(crate) jwks_refetch_interval: Duration,
     /// Push every authorization request (RFC 9126), even when the provider does not require it.
     pub(crate) pushed_authorization_requests: bool,
+    /// Accept unsigned (`alg: none`) ID tokens from the token endpoint (the dangerous opt-in).
+    pub(crate) accept_unsigned_id_tokens: bool,
 }
 
 impl Default for RelyingPartySettings {
@@ -52,6 +54,7 @@ impl Default for RelyingPartySettings {
             algorithms: None,
             jwks_refetch_interval: Duration::from_secs(30),
             pushed_authorization_requests: false,
+            accept_unsigned_id_tokens: false,
         }
     }
 }
@@ -98,12 +101,14 @@ impl Settings {
                     "the ID-token algorithm allow-list must not be empty",
                 ));
             }
-            if algs
-                .iter()
-                .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+            if self.client_secret.is_none()
+                && algs
+                    .iter()
+                    .any(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
             {
                 return Err(Error::config(
-                    "HMAC algorithms are not accepted for ID tokens verified with the provider's public keys",
+                    "HMAC ID-token algorithms need the client secret (their key); the provider's \
+                     public keys are never used for them",
                 ));
             }
         }
@@ -132,6 +137,20 @@ mod tests {
         assert!(s.validate().is_err());
         let s = Settings::new("http://op.example".into(), "c".into());
         assert!(s.validate().unwrap_err().to_string().contains("https"));
+    }
+
+    #[test]
+    fn hmac_id_tokens_need_the_client_secret() {
+        let mut s = Settings::new("https://op.example".into(), "c".into());
+        s.rp.algorithms = Some(vec![Algorithm::HS256]);
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("client secret")
+        );
+        s.client_secret = Some(ClientSecret::new("s3cr3t"));
+        assert!(s.validate().is_ok());
     }
 
     #[test]

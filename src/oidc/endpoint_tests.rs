@@ -241,7 +241,7 @@ fn userinfo_responses() {
         "e.y.j",
     );
     let err = parse_userinfo_response(jwt, now()).unwrap_err();
-    assert!(err.to_string().contains("not supported yet"), "{err}");
+    assert!(err.to_string().contains("verify_signed_userinfo"), "{err}");
 }
 
 #[test]

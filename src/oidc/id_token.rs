@@ -11,8 +11,8 @@ use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
-use serde::de::{Deserializer, Error as _, IgnoredAny};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
+use serde::de::{DeserializeOwned, Deserializer, Error as _, IgnoredAny};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
@@ -20,6 +20,7 @@ use subtle::ConstantTimeEq;
 use crate::error::TokenValidationError;
 use crate::http::describe_json_error;
 use crate::oidc::Jwks;
+use crate::secret::ClientSecret;
 
 /// The default clock leeway for `exp`, `iat`, `nbf` and `auth_time`: 30 seconds.
 ///
@@ -47,14 +48,23 @@ pub struct IdTokenChecks {
     pub issuer: String,
     /// This client's id; `aud` must contain it and `azp`, if present, must be it.
     pub client_id: String,
-    /// The signing algorithms accepted. HMAC algorithms are refused even if listed here: the
-    /// provider's keys are public.
+    /// The signing algorithms accepted. An HMAC algorithm (`HS256`, `HS384`, `HS512`) listed
+    /// here is accepted only with [`client_secret`](Self::client_secret), and is then verified
+    /// with that secret alone, never with a key of the provider's (public) JWKS.
     pub allowed_algorithms: Vec<Algorithm>,
+    /// The client secret, the key of HMAC-signed ID tokens (OIDC Core §10.1), for a client
+    /// registered with an `HS*` `id_token_signed_response_alg`. `None` (the default): HMAC ID
+    /// tokens are refused.
+    pub client_secret: Option<ClientSecret>,
     /// Clock skew tolerated on `exp`, `iat`, `nbf` and `auth_time`.
     pub leeway: Duration,
     /// The `max_age` sent in the authorization request, if any: `auth_time` is then required
     /// and must be at most this long ago.
     pub max_age: Option<Duration>,
+    /// Accept unsigned (`alg: none`) ID tokens. Only the clients set it, for an ID token they
+    /// received straight from the token endpoint (the code flow) when built with
+    /// `danger_accept_unsigned_id_tokens`; never settable from outside the crate.
+    pub(crate) accept_unsigned: bool,
 }
 
 impl IdTokenChecks {
@@ -72,6 +82,8 @@ impl IdTokenChecks {
             allowed_algorithms: vec![Algorithm::RS256],
             leeway: DEFAULT_LEEWAY,
             max_age: None,
+            client_secret: None,
+            accept_unsigned: false,
         }
     }
 
@@ -357,10 +369,10 @@ pub(crate) fn key_for<'k>(
 
 /// Verifies the signature of `token` with `key` and decodes its claims as `T`; no claim is
 /// checked here.
-pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode_signed<T: DeserializeOwned>(
     token: &str,
     alg: Algorithm,
-    key: &crate::oidc::JwksKey,
+    key: &DecodingKey,
 ) -> Result<T, TokenValidationError> {
     let mut validation = Validation::new(alg);
     validation.required_spec_claims.clear();
@@ -368,7 +380,7 @@ pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.leeway = 0;
-    jsonwebtoken::decode(token, key.decoding_key(), &validation)
+    jsonwebtoken::decode(token, key, &validation)
         .map(|data| data.claims)
         .map_err(|e| from_jwt_error(&e))
 }
@@ -390,8 +402,11 @@ fn from_jwt_error(e: &jsonwebtoken::errors::Error) -> TokenValidationError {
 /// In order:
 ///
 /// 1. the header must parse and name an algorithm in
-///    [`allowed_algorithms`](IdTokenChecks::allowed_algorithms) — never `none`, never HMAC;
-/// 2. the key is looked up in `keys` by `kid` and algorithm ([`Jwks::find`]);
+///    [`allowed_algorithms`](IdTokenChecks::allowed_algorithms) — never `none` here (only a
+///    client built with `danger_accept_unsigned_id_tokens` accepts it, for the code flow), and
+///    HMAC only with [`client_secret`](IdTokenChecks::client_secret);
+/// 2. the key is looked up in `keys` by `kid` and algorithm ([`Jwks::find`]); an HMAC token
+///    is verified with the client secret instead, never with a key of `keys`;
 /// 3. the signature must verify;
 /// 4. `iss` must equal the issuer exactly, and `sub` be present;
 /// 5. `aud` must contain the client id; with several audiences `azp` is required, and `azp`,
@@ -457,16 +472,69 @@ pub fn verify_id_token(
     now: SystemTime,
 ) -> Result<IdTokenClaims, TokenValidationError> {
     let header = parse_header(token)?;
-    let alg = allowed_algorithm(&header.alg, &checks.allowed_algorithms)?;
-    let key = key_for(&header, alg, keys)?;
     // Signature only: every claim check below is idpkit's own.
-    let claims: WireClaims = decode_signed(token, alg, key)?;
+    let (claims, alg): (WireClaims, _) = verify_signature(token, &header, keys, checks)?;
     check_claims(claims, alg, checks, expected_nonce, access_token, now)
+}
+
+/// Verifies the signature of a JWT from the provider (an ID token, a signed userinfo response)
+/// as `checks` allow, and decodes its claims as `T`. Returns the algorithm, `None` for an
+/// unsigned token (accepted only when the client opted in: `accept_unsigned`).
+///
+/// An asymmetric algorithm must be in the allow-list and is verified with the provider's key
+/// for the header's `kid`; an HMAC one must be in the allow-list too and is verified with
+/// [`IdTokenChecks::client_secret`] only (never with a key of the JWKS, so a public key can
+/// never serve as an HMAC secret).
+pub(crate) fn verify_signature<T: DeserializeOwned>(
+    token: &str,
+    header: &RawHeader,
+    keys: &Jwks,
+    checks: &IdTokenChecks,
+) -> Result<(T, Option<Algorithm>), TokenValidationError> {
+    if header.alg == "none" {
+        if !checks.accept_unsigned {
+            return Err(TokenValidationError::AlgorithmNotAllowed("none".into()));
+        }
+        return decode_unsigned(token).map(|claims| (claims, None));
+    }
+    let not_allowed = || TokenValidationError::AlgorithmNotAllowed(loggable(&header.alg, 16));
+    let alg = header
+        .alg
+        .parse::<Algorithm>()
+        .ok()
+        .filter(|alg| checks.allowed_algorithms.contains(alg))
+        .ok_or_else(not_allowed)?;
+    if alg.family() == AlgorithmFamily::Hmac {
+        let secret = checks.client_secret.as_ref().ok_or_else(not_allowed)?;
+        let key = DecodingKey::from_secret(secret.expose_secret().as_bytes());
+        return decode_signed(token, alg, &key).map(|claims| (claims, Some(alg)));
+    }
+    let key = key_for(header, alg, keys)?;
+    decode_signed(token, alg, key.decoding_key()).map(|claims| (claims, Some(alg)))
+}
+
+/// The claims of an unsigned JWS (RFC 7515 Appendix A.5: `alg` `none`, empty signature).
+fn decode_unsigned<T: DeserializeOwned>(token: &str) -> Result<T, TokenValidationError> {
+    let mut segments = token.split('.');
+    let (Some(_), Some(payload), Some(""), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(malformed("an unsigned JWT must have an empty signature"));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| malformed("the claims are not base64url"))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        TokenValidationError::Malformed(format!("claims: {}", describe_json_error(&e)))
+    })
 }
 
 fn check_claims(
     c: WireClaims,
-    alg: Algorithm,
+    alg: Option<Algorithm>,
     checks: &IdTokenChecks,
     expected_nonce: Option<&str>,
     access_token: Option<&str>,
@@ -533,7 +601,10 @@ fn check_claims(
         }
     }
 
-    if let (Some(claimed), Some(access_token)) = (c.at_hash.as_deref(), access_token) {
+    // An unsigned token has no hash function to check `at_hash` with.
+    if let (Some(claimed), Some(access_token), Some(alg)) =
+        (c.at_hash.as_deref(), access_token, alg)
+    {
         let expected = access_token_hash(alg, access_token);
         if !bool::from(claimed.as_bytes().ct_eq(expected.as_bytes())) {
             return Err(E::AccessTokenHashMismatch);

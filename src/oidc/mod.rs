@@ -6,6 +6,7 @@
 //! | file | what |
 //! |---|---|
 //! | `discovery` | the provider's metadata ([`ProviderMetadata`], [`Issuer`]) |
+//! | `webfinger` | issuer discovery from a user's identifier, OIDC Discovery §2 ([`WebFingerQuery`]) |
 //! | `authorize` | the authorization request and the callback ([`AuthorizationRequest`], [`CallbackParams`]) |
 //! | `pkce` | PKCE S256 (RFC 7636) |
 //! | `client_auth` | how the client authenticates at the provider ([`AuthMethod`], [`ClientAuth`]) |
@@ -15,6 +16,7 @@
 //! | `device` | the device authorization grant, RFC 8628 ([`DeviceAuthorization`], [`DevicePoll`]) |
 //! | `client_credentials` | what a service asks for ([`ClientCredentialsRequest`]) |
 //! | `revocation`, `introspection`, `userinfo`, `logout` | the provider's other endpoints |
+//! | `claim_sources` | aggregated and distributed claims, OIDC Core §5.6.2 ([`ClaimsProviders`]) |
 //! | `jwks`, `id_token` | the provider's keys and ID-token validation (OIDC Core 3.1.3.7) |
 //! | `access_token` | JWT access tokens validated locally (RFC 9068), for resource servers |
 //! | `token_store` | a CLI's saved tokens, owner-only and written atomically ([`TokenStore`]) |
@@ -26,6 +28,7 @@
 
 mod access_token;
 mod authorize;
+mod claim_sources;
 mod client_auth;
 mod client_auth_jwt;
 mod client_credentials;
@@ -48,9 +51,11 @@ mod token_exchange;
 mod token_store;
 mod token_type;
 mod userinfo;
+mod webfinger;
 
 pub use access_token::*;
 pub use authorize::*;
+pub use claim_sources::*;
 pub use client_auth::*;
 pub use client_auth_jwt::*;
 pub use client_credentials::*;
@@ -72,3 +77,4 @@ pub use token_exchange::*;
 pub use token_store::*;
 pub use token_type::*;
 pub use userinfo::*;
+pub use webfinger::*;

@@ -314,7 +314,10 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     }
 
     /// The ID-token signing algorithms to accept (default: the asymmetric ones in the
-    /// provider's metadata; `none` and HMAC are never accepted).
+    /// provider's metadata). An HMAC algorithm (`HS256`, …) may be listed only for a client with
+    /// a [`client_secret`](Self::client_secret), registered for HMAC ID tokens: they are then
+    /// verified with the secret alone, never with a provider key. `none` is never listed here
+    /// (see [`danger_accept_unsigned_id_tokens`](Self::danger_accept_unsigned_id_tokens)).
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
@@ -325,6 +328,24 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// ```
     pub fn id_token_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.settings.rp.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// **Dangerous**: accept unsigned (`alg: none`) ID tokens, for a client registered with
+    /// `id_token_signed_response_alg: none` (OIDC Core §3.1.3.7 step 6 allows it only when the
+    /// ID token comes straight from the token endpoint over TLS). Honoured for the code flow's
+    /// token response only; ID tokens handed in by other ways (`verify_id_token`, a stored token
+    /// set) must still be signed, and every claim check still applies. Default off: an unsigned
+    /// ID token fails with `AlgorithmNotAllowed("none")`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app")
+    ///     .danger_accept_unsigned_id_tokens(true);
+    /// # }
+    /// ```
+    pub fn danger_accept_unsigned_id_tokens(mut self, on: bool) -> Self {
+        self.settings.rp.accept_unsigned_id_tokens = on;
         self
     }
 
@@ -388,6 +409,55 @@ impl<H: HttpClient> IdpClientBuilder<H> {
     /// ```
     pub async fn discover(self) -> Result<IdpClient<H>> {
         let (issuer, settings, transport, clock) = self.into_parts()?;
+        Self::discover_parts(issuer, settings, transport, clock).await
+    }
+
+    /// Finds the issuer from what the user typed with WebFinger (OpenID Connect Discovery 1.0
+    /// §2: `alice@example.com`, `acct:alice@example.com`, `https://example.com/alice`, normalized
+    /// as [`WebFingerQuery`](crate::oidc::WebFingerQuery) says), then discovers it as
+    /// [`discover`](Self::discover) does: the metadata's `issuer` must equal the one WebFinger
+    /// named. The issuer given to [`IdpClient::builder`] is replaced (pass `""`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an identifier that cannot be
+    /// normalized; the WebFinger endpoint's errors
+    /// ([`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) without an issuer
+    /// link); then as [`discover`](Self::discover), with
+    /// [`ErrorKind::IssuerMismatch`](crate::ErrorKind::IssuerMismatch) when the metadata names
+    /// another issuer than WebFinger did.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> Result<(), idpkit::Error> {
+    /// let client = idpkit::IdpClientSync::builder("", "my-app")
+    ///     .discover_by_webfinger("alice@example.com")?;
+    /// println!("{}", client.issuer());
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover_by_webfinger(self, identifier: &str) -> Result<IdpClient<H>> {
+        let query = crate::oidc::WebFingerQuery::from_identifier(identifier)?;
+        let IdpClientBuilder {
+            mut settings,
+            transport,
+        } = self;
+        let clock = transport.clock.clone();
+        let transport = transport.build()?;
+        let request = crate::oidc::build_webfinger_request(&query, transport.limits())?;
+        let issuer = transport
+            .execute("webfinger", request, crate::oidc::parse_webfinger_response)
+            .await?;
+        settings.issuer = issuer.as_str().to_owned();
+        let issuer = settings.validate()?;
+        Self::discover_parts(issuer, settings, transport, clock).await
+    }
+
+    async fn discover_parts(
+        issuer: Issuer,
+        settings: Settings,
+        transport: Transport<H>,
+        clock: Clock,
+    ) -> Result<IdpClient<H>> {
         let request = build_discovery_request(&issuer, transport.limits())?;
         let metadata = transport
             .execute("discovery", request, |response, now| {
@@ -454,6 +524,13 @@ impl<H> IdpClient<H> {
             ),
         };
         checks.leeway = settings.rp.leeway;
+        if checks
+            .allowed_algorithms
+            .iter()
+            .any(|alg| alg.family() == jsonwebtoken::AlgorithmFamily::Hmac)
+        {
+            checks.client_secret = settings.client_secret.clone();
+        }
         let jwks = JwksCache::new(settings.rp.jwks_refetch_interval);
         Ok(IdpClient {
             inner: Arc::new(Inner {
@@ -506,6 +583,11 @@ impl<H> IdpClient<H> {
 
     pub(crate) fn jwks_lock(&self) -> &Lock<()> {
         &self.inner.jwks_fetch
+    }
+
+    /// Whether the code flow accepts unsigned ID tokens (the dangerous opt-in).
+    pub(crate) fn accepts_unsigned_id_tokens(&self) -> bool {
+        self.inner.settings.rp.accept_unsigned_id_tokens
     }
 
     pub(crate) fn rp_auto_refresh(&self) -> bool {

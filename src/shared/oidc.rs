@@ -17,9 +17,9 @@ use crate::oidc::{
 use crate::oidc::{Grant, TokenSet, build_token_request, parse_token_response};
 use crate::oidc::{IdTokenChecks, IdTokenClaims, verify_id_token};
 use crate::oidc::{
-    Introspection, LogoutOptions, OAuthToken, build_introspection_request, build_logout_url,
-    build_revocation_request, build_userinfo_request, parse_introspection_response,
-    parse_revocation_response, parse_userinfo_response,
+    Introspection, LogoutOptions, OAuthToken, UserInfoResponse, build_introspection_request,
+    build_logout_url, build_revocation_request, parse_introspection_response,
+    parse_revocation_response, parse_userinfo_answer, verify_signed_userinfo,
 };
 use crate::oidc::{Jwks, build_jwks_request, parse_jwks_response};
 use crate::secret::{AccessToken, CodeVerifier, IdToken};
@@ -186,8 +186,11 @@ impl<H: HttpClient> IdpClient<H> {
                 "no id_token (was the `openid` scope requested?)",
             )
         })?;
+        // Straight from the token endpoint: the one place an unsigned ID token may be accepted.
+        let mut checks = checks.clone();
+        checks.accept_unsigned = self.accepts_unsigned_id_tokens();
         let claims = self
-            .verify_with(id_token, checks, nonce, Some(&tokens.access_token))
+            .verify_with(id_token, &checks, nonce, Some(&tokens.access_token))
             .await?;
         Principal::from_claims(tokens, claims.all_claims())
     }
@@ -253,38 +256,71 @@ impl<H: HttpClient> IdpClient<H> {
     }
 
     /// Fetches the userinfo claims (OpenID Connect Core §5.3) with the agent's access token;
-    /// their `sub` must be the agent's.
+    /// their `sub` must be the agent's. `request` is the principal alone (`&agent`: bearer
+    /// header) or a [`UserInfoRequest`](crate::oidc::UserInfoRequest): the token in a form body
+    /// instead, and trusted claims providers whose aggregated and distributed claims
+    /// (§5.6.2) are then resolved and merged. A signed answer (`application/jwt`, §5.3.2) is
+    /// verified against the provider's keys with the ID-token algorithms, and its `iss` and
+    /// `aud`, when present, must be the issuer and this client.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when the provider has no userinfo endpoint; `invalid_token` as an
-    /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`].
+    /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`];
+    /// [`ErrorKind::TokenValidation`] for a signed answer or a claims JWT that fails a check.
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(client: idpkit::IdpClient, agent: idpkit::oidc::Principal) -> idpkit::Result<()> {
     /// let claims = client.get_user_info(&agent).await?;
     /// println!("{:?}", claims.get("name"));
+    /// let request = idpkit::oidc::UserInfoRequest::new(&agent).bearer(idpkit::oidc::BearerMethod::FormBody);
+    /// let claims = client.get_user_info(request).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn get_user_info(&self, agent: &Principal) -> Result<Claims> {
+    pub async fn get_user_info<'a>(
+        &self,
+        request: impl Into<crate::oidc::UserInfoRequest<'a>>,
+    ) -> Result<Claims> {
+        let request = request.into();
+        let agent = request.principal;
         let endpoint = self.endpoint(
             "userinfo_endpoint",
             self.metadata().userinfo_endpoint.as_deref(),
         )?;
-        let request = build_userinfo_request(endpoint, agent.access_token(), self.limits())?;
-        let claims = self
+        let http_request = crate::oidc::build_bearer_request(
+            "userinfo_endpoint",
+            endpoint,
+            Some(agent.access_token()),
+            request.bearer,
+            self.limits(),
+        )?;
+        let answer = self
             .transport()
-            .execute("userinfo", request, parse_userinfo_response)
+            .execute("userinfo", http_request, parse_userinfo_answer)
             .await?;
-        match claims.get("sub").and_then(|s| s.as_str()) {
-            Some(sub) if sub == agent.id() => Ok(claims),
-            other => Err(ErrorKind::SubjectMismatch {
-                expected: agent.id().to_owned(),
-                actual: other.unwrap_or_default().to_owned(),
+        let mut claims = match answer {
+            UserInfoResponse::Claims(claims) => claims,
+            UserInfoResponse::Signed(jwt) => {
+                let checks = self.id_token_checks();
+                self.with_keys(|keys| verify_signed_userinfo(&jwt, keys, checks))
+                    .await?
             }
-            .into()),
+        };
+        match claims.get("sub").and_then(|s| s.as_str()) {
+            Some(sub) if sub == agent.id() => {}
+            other => {
+                return Err(ErrorKind::SubjectMismatch {
+                    expected: agent.id().to_owned(),
+                    actual: other.unwrap_or_default().to_owned(),
+                }
+                .into());
+            }
         }
+        if let Some(providers) = request.claims_providers {
+            self.resolve_claims(&mut claims, providers).await?;
+        }
+        Ok(claims)
     }
 
     /// Revokes a token (RFC 7009), with its `token_type_hint`. Revoking a refresh token

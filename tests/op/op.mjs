@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 
 import { clientKeyPairs } from './client-keys.mjs';
 import { TOKEN_EXCHANGE_CLIENTS, registerTokenExchange, tokenExchangeClaims } from './token_exchange.mjs';
+import { rpCertClients, rpCertFeatures } from './rp_cert_clients.mjs';
 
 const startedAt = performance.now();
 
@@ -255,6 +256,7 @@ for (const key of CLIENT_KEYS) {
 
 // Agents that delegate to each other by RFC 8693 token exchange (token_exchange.mjs).
 CLIENTS.push(...TOKEN_EXCHANGE_CLIENTS);
+CLIENTS.push(...rpCertClients(CODE_FLOW));
 
 const ACCOUNTS = {
   usr_alice: {
@@ -502,6 +504,7 @@ function configuration(keys) {
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
+      ...rpCertFeatures,
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
       pushedAuthorizationRequests: {

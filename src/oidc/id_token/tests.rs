@@ -293,6 +293,84 @@ fn rejects_hs256_signed_with_the_rsa_public_key() {
     assert_eq!(err, E::AlgorithmNotAllowed("HS256".into()));
 }
 
+/// An HS256 token over `claims` keyed by `key`, with this header.
+fn hs256(key: &[u8], header: &str, claims: &Value) -> String {
+    let message = format!(
+        "{}.{}",
+        b64(header.as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let mac = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), message.as_bytes());
+    format!("{message}.{}", b64(mac.as_ref()))
+}
+
+#[test]
+fn hs256_is_keyed_by_the_client_secret_only_when_configured() {
+    let fx = fx();
+    let secret = "client-secret-of-my-app-0123456789";
+    let token = hs256(
+        secret.as_bytes(),
+        r#"{"alg":"HS256","kid":"rsa"}"#,
+        &claims(),
+    );
+    let mut hmac_checks = checks();
+    hmac_checks.allowed_algorithms.push(Algorithm::HS256);
+    hmac_checks.client_secret = Some(ClientSecret::new(secret));
+    let verify = |token: &str, checks: &IdTokenChecks| {
+        verify_id_token(token, &fx.jwks, checks, Some(NONCE), None, now())
+    };
+    assert_eq!(verify(&token, &hmac_checks).unwrap().sub, "user-1");
+
+    // Without the secret, or without HS256 in the allow-list: refused before any key is used.
+    let mut no_secret = hmac_checks.clone();
+    no_secret.client_secret = None;
+    assert_eq!(
+        verify(&token, &no_secret).unwrap_err(),
+        E::AlgorithmNotAllowed("HS256".into())
+    );
+    let mut secret_only = checks();
+    secret_only.client_secret = Some(ClientSecret::new(secret));
+    assert_eq!(
+        verify(&token, &secret_only).unwrap_err(),
+        E::AlgorithmNotAllowed("HS256".into())
+    );
+
+    // The provider's public key is never an HMAC key, even with the `kid` naming it.
+    let forged = hs256(&fx.rsa_public, r#"{"alg":"HS256","kid":"rsa"}"#, &claims());
+    assert_eq!(
+        verify(&forged, &hmac_checks).unwrap_err(),
+        E::InvalidSignature
+    );
+    // Another secret, or a tampered token, does not verify.
+    let other = hs256(b"another-secret", r#"{"alg":"HS256"}"#, &claims());
+    assert_eq!(
+        verify(&other, &hmac_checks).unwrap_err(),
+        E::InvalidSignature
+    );
+}
+
+#[test]
+fn unsigned_tokens_only_with_the_opt_in() {
+    let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
+    let token = format!("{header}.{}.", b64(claims().to_string().as_bytes()));
+    assert_eq!(verify_err(&token), E::AlgorithmNotAllowed("none".into()));
+    let mut unsigned = checks();
+    unsigned.accept_unsigned = true;
+    let verify =
+        |token: &str| verify_id_token(token, &fx().jwks, &unsigned, Some(NONCE), None, now());
+    assert_eq!(verify(&token).unwrap().sub, "user-1");
+    // The claims are still checked, and `none` must come with an empty signature.
+    let wrong_aud = format!(
+        "{header}.{}.",
+        b64(claims_with(json!({"aud": "x"})).to_string().as_bytes())
+    );
+    assert_eq!(verify(&wrong_aud).unwrap_err(), E::AudienceMismatch);
+    assert!(matches!(
+        verify(&format!("{token}c2ln")).unwrap_err(),
+        E::Malformed(_)
+    ));
+}
+
 #[test]
 fn rejects_a_key_of_another_type_for_the_kid() {
     // ES256 header naming the RSA key.
