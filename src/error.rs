@@ -100,6 +100,10 @@ pub enum ErrorKind {
     /// An agent key could not be used, or an RFC 9421 signed request was rejected.
     #[error("signature: {0}")]
     Signature(crate::agent::SignatureError),
+    /// A DPoP key could not be used, a DPoP proof was rejected, or a server's nonce challenge
+    /// could not be met (RFC 9449): see [`DpopError`](crate::dpop::DpopError).
+    #[error("DPoP: {0}")]
+    Dpop(crate::dpop::DpopError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -374,6 +378,12 @@ impl From<crate::agent::SignatureError> for Error {
     }
 }
 
+impl From<crate::dpop::DpopError> for Error {
+    fn from(e: crate::dpop::DpopError) -> Self {
+        ErrorKind::Dpop(e).into()
+    }
+}
+
 impl From<TokenValidationError> for Error {
     fn from(e: TokenValidationError) -> Self {
         ErrorKind::TokenValidation(e).into()
@@ -412,6 +422,7 @@ impl std::error::Error for Error {
                 ErrorKind::TokenValidation(e) => Some(e),
                 ErrorKind::Policy(e) => Some(e),
                 ErrorKind::Signature(e) => Some(e),
+                ErrorKind::Dpop(e) => Some(e),
                 _ => None,
             },
         }

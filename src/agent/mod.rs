@@ -33,7 +33,7 @@
 
 mod base;
 mod error;
-mod key;
+pub(crate) mod key;
 pub mod permission;
 mod permission_cache;
 mod sfv;

@@ -9,6 +9,8 @@
 //! |---|---|
 //! | no bearer token | 401, `WWW-Authenticate: Bearer realm="…"` |
 //! | a token that does not verify (inactive, expired, malformed) | 401, `… error="invalid_token"` |
+//! | with [`Guard::dpop`]: a `DPoP` token whose proof fails (signature, `htm`, `htu`, `iat`, `ath`, replayed `jti`) | 401, `WWW-Authenticate: DPoP … error="invalid_dpop_proof"` |
+//! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer`, or bound to another key than the proof's | 401, `… error="invalid_token"` |
 //! | the PDP denies | 403 |
 //! | the provider or the PDP cannot be reached or answers garbage | 503 |
 //! | verification and decision together take longer than the [budget](Guard::budget) (default 5 s) | 503 |
@@ -49,6 +51,7 @@ use http::{HeaderValue, StatusCode, header};
 use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
+mod dpop;
 mod jwt;
 mod metadata;
 mod signature;
@@ -266,6 +269,7 @@ struct GuardInner {
     subject: Box<SubjectFn>,
     resource: Option<Box<ResourceFn>>,
     budget: Duration,
+    dpop: Option<dpop::DpopPolicy>,
 }
 
 /// The default [`Guard::budget`]: well under the 30 s after which proxies and load balancers
@@ -293,6 +297,7 @@ impl Guard {
                 subject: Box::new(|p: &Caller| Subject::new("user", &p.subject)),
                 resource: None,
                 budget: DEFAULT_GUARD_BUDGET,
+                dpop: None,
             }),
         }
     }
@@ -340,6 +345,32 @@ impl Guard {
     /// ```
     pub fn budget(self, budget: Duration) -> Self {
         self.with(|g| g.budget = budget)
+    }
+
+    /// Accepts DPoP-bound access tokens (RFC 9449 §7): `Authorization: DPoP <token>` with a
+    /// proof in the `DPoP` header, verified by `checks` (signature, `htm`, `htu`, `iat` window,
+    /// `ath`, `jti` replay) against the request at `public_origin` (the scheme and authority
+    /// clients address, e.g. `https://api.example.com`; behind a proxy it differs from what the
+    /// server sees), and the token's `cnf.jkt` (from the verifier's claims) must be the proof
+    /// key's thumbprint. A failure answers 401 with a `DPoP` challenge. Without this setting, a
+    /// `DPoP` request answers 401. Either way a bound token presented as `Bearer` is refused.
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// let guard = guard.dpop(idpkit::dpop::DpopChecks::new(), "https://api.example.com");
+    /// # }
+    /// ```
+    pub fn dpop(self, checks: crate::dpop::DpopChecks, public_origin: impl Into<String>) -> Self {
+        let policy = dpop::DpopPolicy {
+            checks,
+            origin: Some(public_origin.into()),
+            clock: crate::Clock::default(),
+        };
+        self.with(|g| g.dpop = Some(policy))
     }
 
     /// Takes the resource id from this path parameter (default: the route's first one).
@@ -430,6 +461,7 @@ impl std::fmt::Debug for Guard {
             .field("realm", &self.inner.realm)
             .field("budget", &self.inner.budget)
             .field("resource_id_param", &self.inner.id_param)
+            .field("dpop", &self.inner.dpop.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -480,14 +512,39 @@ pub async fn enforce(
 /// Verifies the token and asks the PDP: the permitted caller, or the answer that refuses.
 async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, Response> {
     let guard = &requirement.guard.inner;
-    let Some(token) = bearer_token(parts) else {
-        return Err(unauthorized(&guard.realm, None));
+    let Some((scheme, token)) = dpop::authorization(parts) else {
+        return Err(no_token(guard));
+    };
+    let proof = match (scheme, &guard.dpop) {
+        (dpop::Scheme::Bearer, _) => None,
+        (dpop::Scheme::Dpop, None) => return Err(no_token(guard)),
+        (dpop::Scheme::Dpop, Some(policy)) => match policy.verify_proof(parts, token) {
+            Ok(proof) => Some(proof),
+            Err(e) => return Err(dpop::refuse(&guard.realm, &e)),
+        },
     };
     let caller = match guard.verifier.verify(token).await {
         Ok(p) => p,
         Err(e) if is_invalid_token(&e) => return Err(unauthorized(&guard.realm, Some(&e))),
         Err(_) => return Err(unavailable()),
     };
+    // The token's binding must fit how it came (RFC 9449 §7.1, §7.2).
+    match (dpop::bound_key(&caller.claims), &proof) {
+        (None, None) => {}
+        (Some(jkt), Some(proof)) if jkt == proof.jkt => {}
+        (Some(_), Some(_)) => {
+            return Err(dpop::refuse(
+                &guard.realm,
+                &crate::dpop::DpopError::KeyMismatch,
+            ));
+        }
+        _ => {
+            return Err(dpop::refuse(
+                &guard.realm,
+                &crate::dpop::DpopError::SchemeMismatch,
+            ));
+        }
+    }
     let id = path_id(parts, guard.id_param.as_deref()).await;
     let resource = match &guard.resource {
         Some(resolve) => match resolve(parts, &requirement.resource_type, id.as_deref()).await {
@@ -507,6 +564,20 @@ async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, 
         Ok(false) => Err(StatusCode::FORBIDDEN.into_response()),
         Err(_) => Err(unavailable()),
     }
+}
+
+/// The 401 for a request without a usable token: the Bearer challenge, and the DPoP one when
+/// the guard accepts DPoP.
+fn no_token(guard: &GuardInner) -> Response {
+    let mut response = unauthorized(&guard.realm, None);
+    if guard.dpop.is_some()
+        && let Some(value) = dpop::challenge(&guard.realm)
+    {
+        response
+            .headers_mut()
+            .append(header::WWW_AUTHENTICATE, value);
+    }
+    response
 }
 
 fn bearer_token(parts: &Parts) -> Option<&str> {

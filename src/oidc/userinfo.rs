@@ -7,13 +7,14 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::http::{
-    self as h, HttpRequest, HttpResponse, RequestLimits, bearer_challenge_error, sensitive_header,
-    string_member,
+    self as h, HttpRequest, HttpResponse, RequestLimits, bearer_challenge_error, challenge_error,
+    sensitive_header, string_member,
 };
 use crate::secret::AccessToken;
 
 /// The userinfo request (OIDC Core §5.3.1): `GET` with `Authorization: Bearer <token>` (the
-/// header marked sensitive). DPoP-bound tokens are not supported here.
+/// header marked sensitive). For a DPoP-bound token the client's transport replaces it with
+/// `Authorization: DPoP <token>` and adds the proof (RFC 9449 §7).
 ///
 /// # Errors
 ///
@@ -78,7 +79,8 @@ pub fn parse_userinfo_response(
     response: HttpResponse,
     now: SystemTime,
 ) -> Result<Map<String, Value>> {
-    let challenge = bearer_challenge_error(response.headers());
+    let challenge = bearer_challenge_error(response.headers())
+        .or_else(|| challenge_error(response.headers(), "dpop"));
     let response = match h::check_status(response, now) {
         Ok(response) => response,
         Err(e) => {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::client::IdpClient;
 use super::maybe_async;
 use super::transport::HttpClient;
+use crate::dpop::{DpopError, DpopTarget};
 use crate::error::{Error, ErrorKind, Result, TokenValidationError};
 use crate::oidc::Principal;
 use crate::oidc::{AccessTokenChecks, AccessTokenClaims, verify_access_token};
@@ -253,12 +254,15 @@ impl<H: HttpClient> IdpClient<H> {
     }
 
     /// Fetches the userinfo claims (OpenID Connect Core §5.3) with the agent's access token;
-    /// their `sub` must be the agent's.
+    /// their `sub` must be the agent's. A `DPoP` token (RFC 9449) is sent with a proof of the
+    /// client's [DPoP key](super::IdpClientBuilder::dpop).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when the provider has no userinfo endpoint; `invalid_token` as an
-    /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`].
+    /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`];
+    /// [`ErrorKind::Dpop`] for a `DPoP` token without a DPoP key, or a nonce the server keeps
+    /// refusing.
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
@@ -272,7 +276,15 @@ impl<H: HttpClient> IdpClient<H> {
             "userinfo_endpoint",
             self.metadata().userinfo_endpoint.as_deref(),
         )?;
-        let request = build_userinfo_request(endpoint, agent.access_token(), self.limits())?;
+        let mut request = build_userinfo_request(endpoint, agent.access_token(), self.limits())?;
+        // A DPoP-bound token goes as `Authorization: DPoP` with a proof (RFC 9449 §7).
+        if agent.tokens().token_type.eq_ignore_ascii_case("dpop") {
+            if self.transport().dpop_key().is_none() {
+                return Err(DpopError::NoKey.into());
+            }
+            let target = DpopTarget::Resource(agent.access_token().clone());
+            request.extensions_mut().insert(target);
+        }
         let claims = self
             .transport()
             .execute("userinfo", request, parse_userinfo_response)
@@ -501,7 +513,9 @@ impl<H: HttpClient> IdpClient<H> {
     pub(crate) async fn token_request(&self, grant: &Grant<'_>) -> Result<TokenSet> {
         let endpoint =
             self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
-        let request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
+        let mut request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
+        // With a DPoP key, the transport proves possession on every attempt (RFC 9449 §5).
+        request.extensions_mut().insert(DpopTarget::Token);
         self.transport()
             .execute("token", request, parse_token_response)
             .await

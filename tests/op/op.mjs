@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { clientKeyPairs } from './client-keys.mjs';
+import { dpopConfig } from './dpop.mjs';
 
 const startedAt = performance.now();
 
@@ -251,6 +252,10 @@ for (const key of CLIENT_KEYS) {
     jwks: { keys: [key.jwk] },
   });
 }
+
+// DPoP (RFC 9449): see dpop.mjs.
+const DPOP = dpopConfig({ codeFlow: CODE_FLOW, deviceGrant: DEVICE_GRANT });
+CLIENTS.push(...DPOP.clients);
 
 const ACCOUNTS = {
   usr_alice: {
@@ -499,6 +504,7 @@ function configuration(keys) {
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
+      dPoP: DPOP.feature,
       pushedAuthorizationRequests: {
         enabled: true,
         requirePushedAuthorizationRequests: args['require-par'],
