@@ -22,6 +22,16 @@ mod op;
 
 const API: &str = "urn:idpkit:api:jwt";
 
+/// A refused request: its name, `Authorization`, `DPoP` headers, the challenge's error and a
+/// word of the reason.
+type Case = (
+    &'static str,
+    Option<String>,
+    Vec<String>,
+    &'static str,
+    &'static str,
+);
+
 /// Allows everything: the tests are about the token and its proof.
 struct AllowAll;
 
@@ -136,7 +146,7 @@ fn the_guard_verifies_dpop_bound_tokens_and_their_proofs() {
         // Each way a request can fail, with its reason and challenge.
         let other = DpopKey::generate_ed25519().unwrap();
         let wrong_token = AccessToken::new("another-token");
-        let cases: Vec<(&str, Option<String>, Vec<String>, &str, &str)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "replayed",
                 dpop.clone(),

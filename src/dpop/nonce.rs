@@ -18,6 +18,9 @@ const MAX_SERVERS: usize = 64;
 /// The header a server gives its nonce in.
 pub(crate) const DPOP_NONCE: &str = "dpop-nonce";
 
+/// The nonces by authority, each with its order of insertion, and the next order.
+type Nonces = (HashMap<String, (String, u64)>, u64);
+
 /// A request the transport must prove possession for: to a token endpoint (no `ath`), or to a
 /// resource with an access token (`ath`). Put in the request's extensions by the client; the
 /// transport signs a fresh proof for every attempt.
@@ -34,7 +37,7 @@ pub(crate) enum DpopTarget {
 pub(crate) struct DpopState {
     key: DpopKey,
     /// authority → (nonce, order of insertion).
-    nonces: Mutex<(HashMap<String, (String, u64)>, u64)>,
+    nonces: Mutex<Nonces>,
 }
 
 impl std::fmt::Debug for DpopState {

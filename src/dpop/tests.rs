@@ -123,11 +123,12 @@ fn verification_failures_are_typed() {
     };
     let good = forged(&key, |_, _| {});
     // Signed by another key than the one in the header.
-    let mut swapped = good.rsplitn(2, '.').nth(1).unwrap().to_owned();
+    let mut swapped = good.rsplit_once('.').unwrap().0.to_owned();
     swapped.push('.');
     swapped.push_str(&URL_SAFE_NO_PAD.encode(other.sign(b"x").unwrap()));
     assert_eq!(verify(&swapped), Err(DpopError::BadSignature));
-    let cases: Vec<(String, fn(&DpopError) -> bool)> = vec![
+    type Expect = fn(&DpopError) -> bool;
+    let cases: Vec<(String, Expect)> = vec![
         (forged(&key, |h, _| h["typ"] = "JWT".into()), |e| {
             matches!(e, DpopError::MalformedProof(_))
         }),
