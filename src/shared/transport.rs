@@ -316,6 +316,10 @@ impl<H: HttpClient> Transport<H> {
                                     if !offered {
                                         break Err(DpopError::NonceMissing.into());
                                     }
+                                    // The retry too must start inside the deadline.
+                                    if started.elapsed() >= self.deadline {
+                                        break Err(crate::ErrorKind::Timeout.into());
+                                    }
                                     nonce_retried = true;
                                     pending = spare;
                                     continue;
