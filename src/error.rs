@@ -104,6 +104,10 @@ pub enum ErrorKind {
     /// naming another actor.
     #[error("delegation: {0}")]
     Delegation(crate::agent::DelegationError),
+    /// A DPoP key could not be used, a DPoP proof was rejected, or a server's nonce challenge
+    /// could not be met (RFC 9449): see [`DpopError`](crate::dpop::DpopError).
+    #[error("DPoP: {0}")]
+    Dpop(crate::dpop::DpopError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -384,6 +388,12 @@ impl From<crate::agent::DelegationError> for Error {
     }
 }
 
+impl From<crate::dpop::DpopError> for Error {
+    fn from(e: crate::dpop::DpopError) -> Self {
+        ErrorKind::Dpop(e).into()
+    }
+}
+
 impl From<TokenValidationError> for Error {
     fn from(e: TokenValidationError) -> Self {
         ErrorKind::TokenValidation(e).into()
@@ -423,6 +433,7 @@ impl std::error::Error for Error {
                 ErrorKind::Policy(e) => Some(e),
                 ErrorKind::Signature(e) => Some(e),
                 ErrorKind::Delegation(e) => Some(e),
+                ErrorKind::Dpop(e) => Some(e),
                 _ => None,
             },
         }

@@ -99,6 +99,7 @@ macro_rules! behaviours {
         mod device;
         mod device_store;
         mod discovery;
+        mod dpop;
         mod fault_matrix;
         mod jwt_auth;
         mod oidc;

@@ -309,12 +309,9 @@ pub struct AgentPublicKey {
 impl AgentPublicKey {
     fn from_array(bytes: [u8; 32]) -> AgentPublicKey {
         let x = URL_SAFE_NO_PAD.encode(bytes);
-        // RFC 7638 §3.2: required members in lexicographic order, no whitespace.
-        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
         AgentPublicKey {
             bytes,
-            thumbprint: URL_SAFE_NO_PAD.encode(digest.as_ref()),
+            thumbprint: jwk_thumbprint(&format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#)),
             parsed: ParsedPublicKey::new(&ED25519, bytes)
                 .ok()
                 .map(std::sync::Arc::new),
@@ -512,13 +509,21 @@ impl Jwk {
     }
 }
 
+/// The RFC 7638 thumbprint (SHA-256, base64url) of a public JWK already in its canonical form
+/// (§3.2: the required members only, in lexicographic order, no whitespace). One home for the
+/// agent keys and the DPoP keys.
+pub(crate) fn jwk_thumbprint(canonical: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// base64url with optional padding (Authora re-pads and decodes leniently).
-fn b64url(value: &str) -> Option<Vec<u8>> {
+pub(crate) fn b64url(value: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')).ok()
 }
 
 /// The DER inside the first PEM block labelled `label`.
-fn pem_block(pem: &str, label: &str) -> crate::Result<Vec<u8>> {
+pub(crate) fn pem_block(pem: &str, label: &str) -> crate::Result<Vec<u8>> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     let body = pem

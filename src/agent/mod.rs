@@ -36,7 +36,7 @@
 mod base;
 mod delegation;
 mod error;
-mod key;
+pub(crate) mod key;
 pub mod permission;
 mod permission_cache;
 mod sfv;

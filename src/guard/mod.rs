@@ -9,6 +9,8 @@
 //! |---|---|
 //! | no bearer token | 401, `WWW-Authenticate: Bearer realm="…"` |
 //! | a token that does not verify (inactive, expired, malformed) | 401, `… error="invalid_token"` |
+//! | with [`Guard::dpop`]: a `DPoP` token whose proof fails (signature, `htm`, `htu`, `iat`, `ath`, replayed `jti`) | 401, `WWW-Authenticate: DPoP … error="invalid_dpop_proof"` |
+//! | a DPoP-bound token (`cnf.jkt`) sent as `Bearer`, or bound to another key than the proof's | 401, `… error="invalid_token"` |
 //! | the PDP denies | 403 |
 //! | the provider or the PDP cannot be reached or answers garbage | 503 |
 //! | verification and decision together take longer than the [budget](Guard::budget) (default 5 s) | 503 |
@@ -47,20 +49,23 @@ use std::time::Duration;
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use http::header;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
 
 use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
+mod dpop;
 mod jwt;
 mod layer;
 mod metadata;
+mod refusal;
 mod signature;
 mod verified;
 pub use jwt::{DEFAULT_VERIFIED_TOKENS, JwtVerifier};
 pub use layer::{GuardLayer, Guarded};
 pub use metadata::{DEFAULT_METADATA_CAPACITY, DEFAULT_METADATA_TTL, ServiceUser, UserDirectory};
+use refusal::Refusal;
 pub use signature::{DEFAULT_SIGNED_BODY_LIMIT, SignedRequests, verify_signature};
 use verified::VerifiedTokens;
 
@@ -272,6 +277,7 @@ struct GuardInner {
     subject: Box<SubjectFn>,
     resource: Option<Box<ResourceFn>>,
     budget: Duration,
+    dpop: Option<dpop::DpopPolicy>,
 }
 
 /// The default [`Guard::budget`]: well under the 30 s after which proxies and load balancers
@@ -299,6 +305,7 @@ impl Guard {
                 subject: Box::new(|p: &Caller| Subject::new("user", &p.subject)),
                 resource: None,
                 budget: DEFAULT_GUARD_BUDGET,
+                dpop: None,
             }),
         }
     }
@@ -346,6 +353,32 @@ impl Guard {
     /// ```
     pub fn budget(self, budget: Duration) -> Self {
         self.with(|g| g.budget = budget)
+    }
+
+    /// Accepts DPoP-bound access tokens (RFC 9449 §7): `Authorization: DPoP <token>` with a
+    /// proof in the `DPoP` header, verified by `checks` (signature, `htm`, `htu`, `iat` window,
+    /// `ath`, `jti` replay) against the request at `public_origin` (the scheme and authority
+    /// clients address, e.g. `https://api.example.com`; behind a proxy it differs from what the
+    /// server sees), and the token's `cnf.jkt` (from the verifier's claims) must be the proof
+    /// key's thumbprint. A failure answers 401 with a `DPoP` challenge. Without this setting, a
+    /// `DPoP` request answers 401. Either way a bound token presented as `Bearer` is refused.
+    ///
+    /// # Panics
+    ///
+    /// When called on a guard that was already cloned.
+    ///
+    /// ```no_run
+    /// # fn run(guard: idpkit::guard::Guard) {
+    /// let guard = guard.dpop(idpkit::dpop::DpopChecks::new(), "https://api.example.com");
+    /// # }
+    /// ```
+    pub fn dpop(self, checks: crate::dpop::DpopChecks, public_origin: impl Into<String>) -> Self {
+        let policy = dpop::DpopPolicy {
+            checks,
+            origin: Some(public_origin.into()),
+            clock: crate::Clock::default(),
+        };
+        self.with(|g| g.dpop = Some(policy))
     }
 
     /// Takes the resource id from this path parameter (default: the route's first one).
@@ -436,6 +469,7 @@ impl std::fmt::Debug for Guard {
             .field("realm", &self.inner.realm)
             .field("budget", &self.inner.budget)
             .field("resource_id_param", &self.inner.id_param)
+            .field("dpop", &self.inner.dpop.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -477,7 +511,7 @@ pub async fn enforce(
             parts.extensions.insert(caller);
             next.run(Request::from_parts(parts, body)).await
         }
-        Err(refusal) => refusal.response(axum::body::Body::empty()),
+        Err(refusal) => refusal.into_axum(),
     }
 }
 
@@ -492,63 +526,42 @@ impl Requirement {
     }
 }
 
-/// Why the guard turned a request away; becomes a response with any body type.
-enum Refusal {
-    /// 401 with a `WWW-Authenticate` challenge (`invalid_token` when a token was presented).
-    Unauthorized {
-        realm: String,
-        invalid_token: bool,
-    },
-    Forbidden,
-    NotFound,
-    Unavailable,
-}
-
-impl Refusal {
-    fn response<B>(self, body: B) -> http::Response<B> {
-        let mut response = http::Response::new(body);
-        *response.status_mut() = match &self {
-            Refusal::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Refusal::Forbidden => StatusCode::FORBIDDEN,
-            Refusal::NotFound => StatusCode::NOT_FOUND,
-            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        if let Refusal::Unauthorized {
-            realm,
-            invalid_token,
-        } = self
-        {
-            let realm = realm.replace(['"', '\\'], "");
-            let challenge = if invalid_token {
-                format!("Bearer realm=\"{realm}\", error=\"invalid_token\"")
-            } else {
-                format!("Bearer realm=\"{realm}\"")
-            };
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
-            }
-        }
-        response
-    }
-}
-
 /// Verifies the token and asks the PDP: the permitted caller, or why not.
 async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, Refusal> {
     let guard = &requirement.guard.inner;
-    let unauthorized = |invalid_token| Refusal::Unauthorized {
-        realm: guard.realm.clone(),
-        invalid_token,
+    let Some((scheme, token)) = dpop::authorization(parts) else {
+        return Err(no_token(guard));
     };
-    let Some(token) = bearer_token(parts) else {
-        return Err(unauthorized(false));
+    let proof = match (scheme, &guard.dpop) {
+        (dpop::Scheme::Bearer, _) => None,
+        (dpop::Scheme::Dpop, None) => return Err(no_token(guard)),
+        (dpop::Scheme::Dpop, Some(policy)) => match policy.verify_proof(parts, token) {
+            Ok(proof) => Some(proof),
+            Err(e) => return Err(dpop::refuse(&guard.realm, &e)),
+        },
     };
     let caller = match guard.verifier.verify(token).await {
         Ok(p) => p,
-        Err(e) if is_invalid_token(&e) => return Err(unauthorized(true)),
+        Err(e) if is_invalid_token(&e) => return Err(Refusal::bearer(&guard.realm, true)),
         Err(_) => return Err(Refusal::Unavailable),
     };
+    // The token's binding must fit how it came (RFC 9449 §7.1, §7.2).
+    match (dpop::bound_key(&caller.claims), &proof) {
+        (None, None) => {}
+        (Some(jkt), Some(proof)) if jkt == proof.jkt => {}
+        (Some(_), Some(_)) => {
+            return Err(dpop::refuse(
+                &guard.realm,
+                &crate::dpop::DpopError::KeyMismatch,
+            ));
+        }
+        _ => {
+            return Err(dpop::refuse(
+                &guard.realm,
+                &crate::dpop::DpopError::SchemeMismatch,
+            ));
+        }
+    }
     let id = path_id(parts, guard.id_param.as_deref()).await;
     let resource = match &guard.resource {
         Some(resolve) => match resolve(parts, &requirement.resource_type, id.as_deref()).await {
@@ -568,6 +581,16 @@ async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, 
         Ok(false) => Err(Refusal::Forbidden),
         Err(_) => Err(Refusal::Unavailable),
     }
+}
+
+/// The 401 for a request without a usable token: the Bearer challenge, and the DPoP one when
+/// the guard accepts DPoP.
+fn no_token(guard: &GuardInner) -> Refusal {
+    let dpop = guard
+        .dpop
+        .as_ref()
+        .and_then(|_| dpop::challenge(&guard.realm));
+    Refusal::bearer(&guard.realm, false).with_challenge(dpop)
 }
 
 fn bearer_token(parts: &Parts) -> Option<&str> {
@@ -595,13 +618,9 @@ fn is_invalid_token(e: &Error) -> bool {
 }
 
 fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
-    Refusal::Unauthorized {
-        realm: realm.into(),
-        invalid_token: error.is_some(),
-    }
-    .response(axum::body::Body::empty())
+    Refusal::bearer(realm, error.is_some()).into_axum()
 }
 
 fn unavailable() -> Response {
-    Refusal::Unavailable.response(axum::body::Body::empty())
+    Refusal::Unavailable.into_axum()
 }

@@ -9,12 +9,18 @@ use crate::error::{OAuthError, OAuthErrorCode};
 /// The OAuth error of the first `Bearer` challenge with an `error` in the `WWW-Authenticate`
 /// headers (RFC 6750 §3), if any.
 pub(crate) fn bearer_challenge_error(headers: &HeaderMap) -> Option<OAuthError> {
+    challenge_error(headers, "bearer")
+}
+
+/// The OAuth error of the first challenge of `scheme` (`bearer`, or `dpop` for RFC 9449 §7.1)
+/// with an `error` in the `WWW-Authenticate` headers, if any.
+pub(crate) fn challenge_error(headers: &HeaderMap, scheme: &str) -> Option<OAuthError> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(parse_challenges)
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .filter(|(name, _)| name.eq_ignore_ascii_case(scheme))
         .find_map(|(_, params)| {
             let get = |name: &str| {
                 params

@@ -8,16 +8,17 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, TokenValidationError};
 use crate::http::{
-    self as h, HttpRequest, HttpResponse, RequestLimits, bearer_challenge_error, sensitive_header,
-    string_member,
+    self as h, HttpRequest, HttpResponse, RequestLimits, bearer_challenge_error, challenge_error,
+    sensitive_header, string_member,
 };
 use crate::oidc::id_token::{loggable, parse_header, verify_signature};
 use crate::oidc::{IdTokenChecks, Jwks};
 use crate::secret::AccessToken;
 
 /// The userinfo request (OIDC Core §5.3.1): `GET` with `Authorization: Bearer <token>` (the
-/// header marked sensitive). DPoP-bound tokens are not supported here. For the token in a form
-/// body instead, see [`build_bearer_request`].
+/// header marked sensitive). For the token in a form body instead, see [`build_bearer_request`].
+/// For a DPoP-bound token the client's transport replaces the header with
+/// `Authorization: DPoP <token>` and adds the proof (RFC 9449 §7).
 ///
 /// # Errors
 ///
@@ -211,12 +212,13 @@ pub fn parse_userinfo_answer(response: HttpResponse, now: SystemTime) -> Result<
 }
 
 /// A 2xx answer of a protected resource, or its error: from the body, else from the
-/// `WWW-Authenticate: Bearer error="…"` challenge (RFC 6750 §3).
+/// `WWW-Authenticate: Bearer error="…"` challenge (RFC 6750 §3), or a `DPoP` one (RFC 9449 §7.1).
 pub(crate) fn check_protected_status(
     response: HttpResponse,
     now: SystemTime,
 ) -> Result<HttpResponse> {
-    let challenge = bearer_challenge_error(response.headers());
+    let challenge = bearer_challenge_error(response.headers())
+        .or_else(|| challenge_error(response.headers(), "dpop"));
     h::check_status(response, now).map_err(|e| match challenge {
         Some(mut oauth) if e.oauth().is_none() => {
             oauth.status = e.status();

@@ -272,6 +272,27 @@ impl<H: HttpClient> IdpClientBuilder<H> {
         self
     }
 
+    /// Binds this client's tokens to a DPoP key (RFC 9449): every token request (code exchange,
+    /// refresh, client credentials, device poll) carries a fresh proof signed with it, so the
+    /// provider issues `DPoP` tokens bound to the key; userinfo calls with such a token send
+    /// `Authorization: DPoP` and a proof with `ath`. When a server answers `use_dpop_nonce`, the
+    /// request is sent once more with the nonce it gave (a second refusal is
+    /// [`DpopError::NonceRefused`](crate::dpop::DpopError::NonceRefused)); each server's last
+    /// nonce is remembered for the next proof. Keep the key as long as the tokens: a bound
+    /// refresh token only refreshes with it.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// let key = idpkit::dpop::DpopKey::generate_es256()?;
+    /// let builder = idpkit::IdpClientSync::builder("https://op.example", "app").dpop(key);
+    /// # }
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn dpop(mut self, key: crate::dpop::DpopKey) -> Self {
+        self.transport.dpop = Some(crate::dpop::DpopState::new(key));
+        self
+    }
+
     /// Whether sessions refresh themselves when their access token is about to expire
     /// (default on).
     ///

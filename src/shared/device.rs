@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::client::IdpClient;
 use super::maybe_async;
 use super::transport::HttpClient;
+use crate::dpop::DpopTarget;
 use crate::error::{Error, ErrorKind, Result};
 use crate::oidc::{
     AuthorizationOptions, CancelToken, DeviceAuthorization, DevicePoll, DevicePollSchedule,
@@ -101,8 +102,9 @@ impl<H: HttpClient> IdpClient<H> {
     ) -> Result<DevicePoll<Principal>> {
         let endpoint =
             self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
-        let request =
+        let mut request =
             build_device_token_request(endpoint, authorization, self.client_auth(), self.limits())?;
+        request.extensions_mut().insert(DpopTarget::Token);
         let poll = self
             .transport()
             .execute("token", request, parse_device_token_response)

@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::client::IdpClient;
 use super::maybe_async;
 use super::transport::HttpClient;
+use crate::dpop::{DpopError, DpopTarget};
 use crate::error::{Error, ErrorKind, Result, TokenValidationError};
 use crate::oidc::Principal;
 use crate::oidc::{AccessTokenChecks, AccessTokenClaims, verify_access_token};
@@ -262,12 +263,16 @@ impl<H: HttpClient> IdpClient<H> {
     /// (§5.6.2) are then resolved and merged. A signed answer (`application/jwt`, §5.3.2) is
     /// verified against the provider's keys with the ID-token algorithms, and its `iss` and
     /// `aud`, when present, must be the issuer and this client.
+    /// A `DPoP` token (RFC 9449) is sent with a proof of the client's
+    /// [DPoP key](super::IdpClientBuilder::dpop).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`] when the provider has no userinfo endpoint; `invalid_token` as an
     /// [`ErrorKind::OAuth`] error for a rejected token; [`ErrorKind::SubjectMismatch`];
     /// [`ErrorKind::TokenValidation`] for a signed answer or a claims JWT that fails a check.
+    /// [`ErrorKind::Dpop`] for a `DPoP` token without a DPoP key, or a nonce the server keeps
+    /// refusing.
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
@@ -288,13 +293,26 @@ impl<H: HttpClient> IdpClient<H> {
             "userinfo_endpoint",
             self.metadata().userinfo_endpoint.as_deref(),
         )?;
-        let http_request = crate::oidc::build_bearer_request(
+        let mut http_request = crate::oidc::build_bearer_request(
             "userinfo_endpoint",
             endpoint,
             Some(agent.access_token()),
             request.bearer,
             self.limits(),
         )?;
+        // A DPoP-bound token goes as `Authorization: DPoP` with a proof (RFC 9449 §7).
+        if agent.tokens().token_type.eq_ignore_ascii_case("dpop") {
+            if self.transport().dpop_key().is_none() {
+                return Err(DpopError::NoKey.into());
+            }
+            if request.bearer != crate::oidc::BearerMethod::Header {
+                return Err(Error::config(
+                    "a DPoP-bound token goes in the Authorization header (RFC 9449 §7.1), not a form body",
+                ));
+            }
+            let target = DpopTarget::Resource(agent.access_token().clone());
+            http_request.extensions_mut().insert(target);
+        }
         let answer = self
             .transport()
             .execute("userinfo", http_request, parse_userinfo_answer)
@@ -537,7 +555,9 @@ impl<H: HttpClient> IdpClient<H> {
     pub(crate) async fn token_request(&self, grant: &Grant<'_>) -> Result<TokenSet> {
         let endpoint =
             self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
-        let request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
+        let mut request = build_token_request(endpoint, grant, self.client_auth(), self.limits())?;
+        // With a DPoP key, the transport proves possession on every attempt (RFC 9449 §5).
+        request.extensions_mut().insert(DpopTarget::Token);
         self.transport()
             .execute("token", request, parse_token_response)
             .await

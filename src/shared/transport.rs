@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{DefaultHttp, default_http, maybe_async};
 use crate::agent::{RequestSigner, random_nonce};
 use crate::clock::Clock;
+use crate::dpop::{DpopError, DpopState, DpopTarget, asks_for_nonce, authority};
 use crate::error::{Error, Result};
 use crate::http::{
     HttpRequest, HttpResponse, RequestLimits, RetryPolicy, enforce_body_limit, finish_span,
@@ -99,6 +100,7 @@ pub(crate) struct TransportBuilder<H> {
     pub(crate) clock: Clock,
     pub(crate) retry: RetryPolicy,
     pub(crate) signer: Option<Arc<RequestSigner>>,
+    pub(crate) dpop: Option<Arc<DpopState>>,
 }
 
 impl TransportBuilder<DefaultHttp> {
@@ -111,6 +113,7 @@ impl TransportBuilder<DefaultHttp> {
             clock: Clock::default(),
             retry,
             signer: None,
+            dpop: None,
         }
     }
 }
@@ -125,6 +128,7 @@ impl<H> TransportBuilder<H> {
             clock: self.clock,
             retry: self.retry,
             signer: self.signer,
+            dpop: self.dpop,
         }
     }
 
@@ -152,6 +156,7 @@ impl<H> TransportBuilder<H> {
             clock: self.clock,
             retry: self.retry,
             signer: self.signer,
+            dpop: self.dpop,
         })
     }
 }
@@ -176,9 +181,17 @@ pub(crate) struct Transport<H> {
     retry: RetryPolicy,
     /// Signs every attempt (RFC 9421), when the client speaks for an agent.
     signer: Option<Arc<RequestSigner>>,
+    /// Proves possession of the DPoP key (RFC 9449) on every attempt of a request marked with a
+    /// [`DpopTarget`], and answers a server's nonce challenge.
+    dpop: Option<Arc<DpopState>>,
 }
 
 impl<H> Transport<H> {
+    /// The DPoP key, when the client has one.
+    pub(crate) fn dpop_key(&self) -> Option<&crate::dpop::DpopKey> {
+        self.dpop.as_deref().map(DpopState::key)
+    }
+
     /// The HTTP client.
     pub(crate) fn http(&self) -> &H {
         &self.http
@@ -243,6 +256,13 @@ impl<H: HttpClient> Transport<H> {
         let started = Instant::now();
         let mut retries = 0;
         let mut status = None;
+        // A request marked for DPoP by a client with a key gets a fresh proof every attempt,
+        // and one more attempt when the server asks for a nonce (not counted as a retry).
+        let dpop = match (&self.dpop, request.extensions().get::<DpopTarget>()) {
+            (Some(state), Some(target)) => Some((state, target.clone())),
+            _ => None,
+        };
+        let mut nonce_retried = false;
         // The request is copied only while another attempt may follow.
         let mut pending = Some(request);
         let result = loop {
@@ -251,8 +271,8 @@ impl<H: HttpClient> Transport<H> {
             };
             // Each attempt has what is left of the operation's deadline, and no more (the
             // first has all of it).
-            let left = match retries {
-                0 => self.deadline,
+            let left = match (retries, nonce_retried) {
+                (0, false) => self.deadline,
                 _ => self.deadline.saturating_sub(started.elapsed()),
             };
             let mut limits = RequestLimits::of(&request);
@@ -260,6 +280,18 @@ impl<H: HttpClient> Transport<H> {
             request.extensions_mut().insert(limits);
             if retries < policy.max_retries {
                 pending = Some(request.clone());
+            }
+            let spare = match &dpop {
+                Some(_) if !nonce_retried => Some(request.clone()),
+                _ => None,
+            };
+            let server = dpop.as_ref().map(|_| authority(&request));
+            // The proof is made afresh for every attempt too (new `jti` and `iat`, the nonce
+            // the server gave last).
+            if let Some((state, target)) = &dpop
+                && let Err(e) = state.prove(&mut request, target, self.now())
+            {
+                break Err(e);
             }
             // Signed last, once the body and headers are final, and afresh for every attempt:
             // a retry carries its own `created` and `nonce` (a verifier refuses a replay).
@@ -271,9 +303,32 @@ impl<H: HttpClient> Transport<H> {
             }
             let outcome = match super::rt::within(left, self.http.send(request)).await {
                 Ok(response) => {
-                    status = Some(response.status().as_u16());
-                    enforce_body_limit(response, self.limits)
-                        .and_then(|response| parse(response, self.now()))
+                    let code = response.status().as_u16();
+                    status = Some(code);
+                    match enforce_body_limit(response, self.limits) {
+                        Ok(response) => {
+                            if let (Some((state, _)), Some(server)) = (&dpop, &server) {
+                                let offered = state.remember(server, response.headers());
+                                if asks_for_nonce(&response) {
+                                    if nonce_retried {
+                                        break Err(DpopError::NonceRefused { status: code }.into());
+                                    }
+                                    if !offered {
+                                        break Err(DpopError::NonceMissing.into());
+                                    }
+                                    // The retry too must start inside the deadline.
+                                    if started.elapsed() >= self.deadline {
+                                        break Err(crate::ErrorKind::Timeout.into());
+                                    }
+                                    nonce_retried = true;
+                                    pending = spare;
+                                    continue;
+                                }
+                            }
+                            parse(response, self.now())
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 Err(e) => Err(e),
             };

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { clientKeyPairs } from './client-keys.mjs';
 import { TOKEN_EXCHANGE_CLIENTS, registerTokenExchange, tokenExchangeClaims } from './token_exchange.mjs';
 import { rpCertClients, rpCertFeatures } from './rp_cert_clients.mjs';
+import { dpopConfig } from './dpop.mjs';
 
 const startedAt = performance.now();
 
@@ -257,6 +258,9 @@ for (const key of CLIENT_KEYS) {
 // Agents that delegate to each other by RFC 8693 token exchange (token_exchange.mjs).
 CLIENTS.push(...TOKEN_EXCHANGE_CLIENTS);
 CLIENTS.push(...rpCertClients(CODE_FLOW));
+// DPoP (RFC 9449): see dpop.mjs.
+const DPOP = dpopConfig({ codeFlow: CODE_FLOW, deviceGrant: DEVICE_GRANT });
+CLIENTS.push(...DPOP.clients);
 
 const ACCOUNTS = {
   usr_alice: {
@@ -507,6 +511,7 @@ function configuration(keys) {
       ...rpCertFeatures,
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
+      dPoP: DPOP.feature,
       pushedAuthorizationRequests: {
         enabled: true,
         requirePushedAuthorizationRequests: args['require-par'],
