@@ -100,6 +100,10 @@ pub enum ErrorKind {
     /// An agent key could not be used, or an RFC 9421 signed request was rejected.
     #[error("signature: {0}")]
     Signature(crate::agent::SignatureError),
+    /// A login type could not be configured, or one of its tokens not issued or not accepted:
+    /// see [`LoginError`](crate::login::LoginError).
+    #[error("login: {0}")]
+    Login(crate::login::LoginError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -380,6 +384,12 @@ impl From<TokenValidationError> for Error {
     }
 }
 
+impl From<crate::login::LoginError> for Error {
+    fn from(e: crate::login::LoginError) -> Self {
+        ErrorKind::Login(e).into()
+    }
+}
+
 impl From<crate::authz::policy::PolicyError> for Error {
     fn from(e: crate::authz::policy::PolicyError) -> Self {
         ErrorKind::Policy(e).into()
@@ -412,6 +422,7 @@ impl std::error::Error for Error {
                 ErrorKind::TokenValidation(e) => Some(e),
                 ErrorKind::Policy(e) => Some(e),
                 ErrorKind::Signature(e) => Some(e),
+                ErrorKind::Login(e) => Some(e),
                 _ => None,
             },
         }

@@ -24,6 +24,7 @@
 //! | [`authz`] | authorization: [`scope`](authz::scope) evaluation, the [`authzen`](authz::authzen) PDP protocol, and local [`policy`](authz::policy) rules (AuthX semantics, compiled and indexed) |
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
 //! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher |
+//! | [`login`] | login types (AuthX's `AuthManager`), pure: several named issuers with their own keys (HS256, RS256, ES256, EdDSA), lifetimes and token locations; access, refresh and fresh tokens; typed verification errors; JWKS |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
@@ -74,6 +75,7 @@ mod error;
 #[cfg(feature = "axum")]
 pub mod guard;
 pub mod http;
+pub mod login;
 pub mod oidc;
 pub mod provisioning;
 mod secret;

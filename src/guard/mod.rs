@@ -50,6 +50,7 @@ use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
 use crate::error::{Error, ErrorKind, Result};
 
 mod jwt;
+pub mod login;
 mod metadata;
 mod signature;
 mod verified;
@@ -510,10 +511,7 @@ async fn decide(requirement: &Requirement, parts: &mut Parts) -> Result<Caller, 
 }
 
 fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    crate::login::bearer(parts)
 }
 
 async fn path_id(parts: &mut Parts, name: Option<&str>) -> Option<String> {
@@ -528,12 +526,13 @@ async fn path_id(parts: &mut Parts, name: Option<&str>) -> Option<String> {
 fn is_invalid_token(e: &Error) -> bool {
     match e.kind() {
         ErrorKind::TokenValidation(_) | ErrorKind::TokenExpired => true,
+        ErrorKind::Login(e) => e.is_token_error(),
         ErrorKind::OAuth(o) => o.code == crate::OAuthErrorCode::InvalidToken,
         _ => false,
     }
 }
 
-fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
+pub(crate) fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
     let realm = realm.replace(['"', '\\'], "");
     let challenge = match error {
         None => format!("Bearer realm=\"{realm}\""),

@@ -177,7 +177,7 @@ pub fn verify_access_token(
     }
     let alg = allowed_algorithm(&header.alg, &checks.allowed_algorithms)?;
     let key = key_for(&header, alg, keys)?;
-    let wire: WireClaims = decode_signed(token, alg, key)?;
+    let wire: WireClaims = decode_signed(token, alg, key.decoding_key())?;
 
     for claim in ["iss", "sub", "aud", "client_id", "exp", "iat", "jti"] {
         if !wire.rest.contains_key(claim) {

@@ -227,7 +227,9 @@ pub(crate) fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D
     })
 }
 
-fn opt_audience<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+pub(crate) fn opt_audience<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
     Ok(match Option::<OneOrMany>::deserialize(d)? {
         None => None,
         Some(OneOrMany::One(aud)) => Some(vec![aud]),
@@ -360,7 +362,7 @@ pub(crate) fn key_for<'k>(
 pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
     token: &str,
     alg: Algorithm,
-    key: &crate::oidc::JwksKey,
+    key: &jsonwebtoken::DecodingKey,
 ) -> Result<T, TokenValidationError> {
     let mut validation = Validation::new(alg);
     validation.required_spec_claims.clear();
@@ -368,7 +370,7 @@ pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.leeway = 0;
-    jsonwebtoken::decode(token, key.decoding_key(), &validation)
+    jsonwebtoken::decode(token, key, &validation)
         .map(|data| data.claims)
         .map_err(|e| from_jwt_error(&e))
 }
@@ -460,7 +462,7 @@ pub fn verify_id_token(
     let alg = allowed_algorithm(&header.alg, &checks.allowed_algorithms)?;
     let key = key_for(&header, alg, keys)?;
     // Signature only: every claim check below is idpkit's own.
-    let claims: WireClaims = decode_signed(token, alg, key)?;
+    let claims: WireClaims = decode_signed(token, alg, key.decoding_key())?;
     check_claims(claims, alg, checks, expected_nonce, access_token, now)
 }
 
