@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let alice = manager.issue(&Issue::access("users", "alice"))?;
-    let bob = manager.issue(&Issue::access("users", "bob").scopes(["posts:write"], true))?;
+    let bob = manager.issue(&Issue::access("users", "bob").scopes(["posts:write"]))?;
     let mo = manager
         .issue(&Issue::access("users", "mo").data(&serde_json::json!({"role": "moderator"})))?;
     let root = manager.issue(&Issue::access("admins", "root"))?;

@@ -240,7 +240,24 @@ pub async fn login_required(
             parts.extensions.insert(claims);
             next.run(Request::from_parts(parts, body)).await
         }
-        Err(refusal) => refusal,
+        Err(refusal) => refusal.into_response(&guard.realm),
+    }
+}
+
+/// Why a request is refused.
+enum Refusal {
+    /// 401 with a `WWW-Authenticate` challenge; `invalid_token` when a token was refused.
+    Unauthorized(Option<Error>),
+    /// 403 or 500.
+    Status(StatusCode),
+}
+
+impl Refusal {
+    fn into_response(self, realm: &str) -> Response {
+        match self {
+            Refusal::Unauthorized(error) => super::unauthorized(realm, error.as_ref()),
+            Refusal::Status(status) => status.into_response(),
+        }
     }
 }
 
@@ -249,15 +266,15 @@ fn admit(
     requirement: &LoginRequirement,
     parts: &Parts,
     body: Option<&[u8]>,
-) -> Result<LoginClaims, Response> {
+) -> Result<LoginClaims, Refusal> {
     let guard = &requirement.guard;
     let claims = guard
         .manager
         .authenticate_claims(parts, body, &requirement.check)
-        .map_err(|e| refuse(&guard.realm, e))?;
+        .map_err(refuse)?;
     if let Some((action, resource)) = &requirement.policy {
         let Some(policy) = &guard.policy else {
-            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            return Err(Refusal::Status(StatusCode::INTERNAL_SERVER_ERROR));
         };
         let (engine, evaluators) = &**policy;
         let now = crate::clock::since_epoch(guard.manager.now()).as_secs();
@@ -269,12 +286,12 @@ fn admit(
             .now(i64::try_from(now).unwrap_or(i64::MAX));
         match engine.evaluate_with(&request, evaluators) {
             Ok(decision) if decision.allowed => {}
-            Ok(_) => return Err(StatusCode::FORBIDDEN.into_response()),
-            Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+            Ok(_) => return Err(Refusal::Status(StatusCode::FORBIDDEN)),
+            Err(_) => return Err(Refusal::Status(StatusCode::INTERNAL_SERVER_ERROR)),
         }
     }
     serde_json::from_value(Value::Object(claims))
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        .map_err(|_| Refusal::Status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 /// AuthX's policy environment: `method`, `path`, `hour` (UTC), `weekday` (Monday = 0), `time`
@@ -291,10 +308,10 @@ fn environment(parts: &Parts, now: u64) -> Value {
     Value::Object(env)
 }
 
-fn refuse(realm: &str, e: LoginError) -> Response {
+fn refuse(e: LoginError) -> Refusal {
     match e {
-        LoginError::MissingToken => super::unauthorized(realm, None),
-        e if e.is_token_error() => super::unauthorized(realm, Some(&Error::from(e))),
-        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        LoginError::MissingToken => Refusal::Unauthorized(None),
+        e if e.is_token_error() => Refusal::Unauthorized(Some(Error::from(e))),
+        _ => Refusal::Status(StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
