@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
 //! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
-//! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point (implies `async`) |
+//! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point, and `guard::login` for login-type tokens and local policies (implies `async`) |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build.
@@ -27,7 +27,7 @@
 //! | [`login`] | login types (AuthX's `AuthManager`), pure: several named issuers with their own keys (HS256, RS256, ES256, EdDSA), lifetimes and token locations; access, refresh and fresh tokens; typed verification errors; JWKS |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
-//! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
+//! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler; `guard::login`: a login type's token + local policy rules |
 //! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `PermissionChecker`, `evaluate_policy` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,

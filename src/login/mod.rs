@@ -11,7 +11,8 @@
 //!   request: `Authorization` header, cookie with CSRF double-submit, query, JSON body) for one
 //!   login type, with a typed error per refusal — a token of another login type is
 //!   [`LoginError::LoginTypeMismatch`], found through the `kid` each login type puts in its
-//!   headers, never by trying every key.
+//!   headers (or, for AuthX's tokens without one, the `login_type` they claim), never by
+//!   trying every key.
 //! - [`LoginManager::jwks`]: the asymmetric login types' public keys, so other services verify
 //!   their tokens with [`verify_with_jwks`].
 //! - With the `axum` feature, `guard::login` guards routes with a login type and a
