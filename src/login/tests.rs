@@ -125,6 +125,12 @@ fn issued_claims_are_authx_shaped() {
     for uuid in [csrf, p["jti"].as_str().unwrap()] {
         assert_eq!(uuid.len(), 36);
         assert_eq!(&uuid[14..15], "4", "version 4: {uuid}");
+        let dashes: Vec<usize> = uuid.match_indices('-').map(|(i, _)| i).collect();
+        assert_eq!(dashes, [8, 13, 18, 23], "{uuid}");
+        assert!(
+            uuid.bytes()
+                .all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
     }
     assert_eq!(issued.expires_at, Some(T0 + 900));
 
