@@ -108,6 +108,10 @@ pub enum ErrorKind {
     /// could not be met (RFC 9449): see [`DpopError`](crate::dpop::DpopError).
     #[error("DPoP: {0}")]
     Dpop(crate::dpop::DpopError),
+    /// A login type could not be configured, or one of its tokens not issued or not accepted:
+    /// see [`LoginError`](crate::login::LoginError).
+    #[error("login: {0}")]
+    Login(crate::login::LoginError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -400,6 +404,12 @@ impl From<TokenValidationError> for Error {
     }
 }
 
+impl From<crate::login::LoginError> for Error {
+    fn from(e: crate::login::LoginError) -> Self {
+        ErrorKind::Login(e).into()
+    }
+}
+
 impl From<crate::authz::policy::PolicyError> for Error {
     fn from(e: crate::authz::policy::PolicyError) -> Self {
         ErrorKind::Policy(e).into()
@@ -434,6 +444,7 @@ impl std::error::Error for Error {
                 ErrorKind::Signature(e) => Some(e),
                 ErrorKind::Delegation(e) => Some(e),
                 ErrorKind::Dpop(e) => Some(e),
+                ErrorKind::Login(e) => Some(e),
                 _ => None,
             },
         }

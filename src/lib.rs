@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
 //! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
-//! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point (implies `async`) |
+//! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point, and `guard::login` for login-type tokens and local policies (implies `async`) |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build.
@@ -25,9 +25,10 @@
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
 //! | [`dpop`] | DPoP (RFC 9449), pure: the client's proof key, proofs, and the resource server's proof checks |
 //! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher, RFC 8693 delegation (`act` chains, `may_act`) |
+//! | [`login`] | login types (AuthX's `AuthManager`), pure: several named issuers with their own keys (HS256, RS256, ES256, EdDSA), lifetimes and token locations; access, refresh and fresh tokens; typed verification errors; JWKS |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
-//! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
+//! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler; `guard::login`: a login type's token + local policy rules |
 //! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `PermissionChecker`, `evaluate_policy` |
 //!
 //! Every request the clients send runs in a `tracing` span named `idpkit.request` (operation,
@@ -76,6 +77,7 @@ mod error;
 #[cfg(feature = "axum")]
 pub mod guard;
 pub mod http;
+pub mod login;
 pub mod oidc;
 pub mod provisioning;
 mod secret;

@@ -31,12 +31,7 @@ pub(super) enum Scheme {
 
 /// The scheme and the token of the `Authorization` header, if it is `Bearer` or `DPoP`.
 pub(super) fn authorization(parts: &Parts) -> Option<(Scheme, &str)> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    if token.is_empty() {
-        return None;
-    }
+    let (scheme, token) = crate::http::authorization(&parts.headers)?;
     if scheme.eq_ignore_ascii_case("bearer") {
         Some((Scheme::Bearer, token))
     } else if scheme.eq_ignore_ascii_case("dpop") {

@@ -49,7 +49,6 @@ use std::time::Duration;
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use http::header;
 use http::request::Parts;
 
 use crate::authz::authzen::{Action, EvaluationRequest, Resource, Subject};
@@ -58,6 +57,7 @@ use crate::error::{Error, ErrorKind, Result};
 mod dpop;
 mod jwt;
 mod layer;
+pub mod login;
 mod metadata;
 mod refusal;
 mod signature;
@@ -594,10 +594,7 @@ fn no_token(guard: &GuardInner) -> Refusal {
 }
 
 fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    crate::http::bearer_token(&parts.headers)
 }
 
 async fn path_id(parts: &mut Parts, name: Option<&str>) -> Option<String> {
@@ -612,12 +609,13 @@ async fn path_id(parts: &mut Parts, name: Option<&str>) -> Option<String> {
 fn is_invalid_token(e: &Error) -> bool {
     match e.kind() {
         ErrorKind::TokenValidation(_) | ErrorKind::TokenExpired => true,
+        ErrorKind::Login(e) => e.is_token_error(),
         ErrorKind::OAuth(o) => o.code == crate::OAuthErrorCode::InvalidToken,
         _ => false,
     }
 }
 
-fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
+pub(crate) fn unauthorized(realm: &str, error: Option<&Error>) -> Response {
     Refusal::bearer(realm, error.is_some()).into_axum()
 }
 

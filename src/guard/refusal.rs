@@ -14,6 +14,8 @@ pub(super) enum Refusal {
     },
     Forbidden,
     NotFound,
+    /// 500: the guard itself is misconfigured (a policy it cannot evaluate, say).
+    Internal,
     Unavailable,
 }
 
@@ -47,6 +49,7 @@ impl Refusal {
             Refusal::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Refusal::Forbidden => StatusCode::FORBIDDEN,
             Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         if let Refusal::Unauthorized { challenges, .. } = self {

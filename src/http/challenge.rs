@@ -6,6 +6,22 @@ use http::header::WWW_AUTHENTICATE;
 
 use crate::error::{OAuthError, OAuthErrorCode};
 
+/// The credentials of an `Authorization` header (RFC 9110 §11.6.2): its scheme and a
+/// non-empty token, as a resource server reads `Bearer` (RFC 6750 §2.1) or `DPoP` (RFC 9449
+/// §7.1) tokens. `None` for a missing, non-text or token-less header.
+pub(crate) fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (!token.is_empty()).then_some((scheme, token))
+}
+
+/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1), if any.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let (scheme, token) = authorization(headers)?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 /// The OAuth error of the first `Bearer` challenge with an `error` in the `WWW-Authenticate`
 /// headers (RFC 6750 §3), if any.
 pub(crate) fn bearer_challenge_error(headers: &HeaderMap) -> Option<OAuthError> {

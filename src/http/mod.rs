@@ -22,7 +22,9 @@ pub use self::reqwest::ReqwestHttp;
 pub use self::retry::RetryPolicy;
 #[cfg(feature = "blocking")]
 pub use self::ureq::UreqHttp;
-pub(crate) use challenge::{bearer_challenge_error, challenge_error};
+#[cfg(feature = "axum")]
+pub(crate) use challenge::authorization;
+pub(crate) use challenge::{bearer_challenge_error, bearer_token, challenge_error};
 pub use failure::TransportCause;
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub(crate) use failure::{Stage, transport_error};

@@ -239,7 +239,9 @@ pub(crate) fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D
     })
 }
 
-fn opt_audience<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+pub(crate) fn opt_audience<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
     Ok(match Option::<OneOrMany>::deserialize(d)? {
         None => None,
         Some(OneOrMany::One(aud)) => Some(vec![aud]),

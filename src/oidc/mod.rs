@@ -37,7 +37,7 @@ mod device;
 mod discovery;
 #[cfg(test)]
 mod endpoint_tests;
-mod id_token;
+pub(crate) mod id_token;
 mod introspection;
 mod jwks;
 mod logout;

@@ -59,6 +59,7 @@ pub use error::{EvaluatorError, PolicyError};
 pub use evaluators::{Evaluators, Explanation, RuleOutcome};
 pub use model::{Condition, Effect, Operator, PolicyDocument, Rule, Source};
 pub use request::Request;
+pub(crate) use request::{REGISTERED as REGISTERED_CLAIMS, format_uuid_v4};
 
 impl PolicyEngine {
     /// Loads, validates and compiles a policy from JSON (a [`PolicyDocument`]).

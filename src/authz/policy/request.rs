@@ -8,8 +8,8 @@ use super::model::Source;
 use super::value::lookup;
 
 /// Registered claims (AuthX's `TokenPayload` fields): never part of a derived subject's
-/// custom claims.
-const REGISTERED: &[&str] = &[
+/// custom claims, and never settable by a login type's custom data.
+pub(crate) const REGISTERED: &[&str] = &[
     "jti",
     "iss",
     "sub",
@@ -30,18 +30,25 @@ static ACCESS: LazyLock<Value> = LazyLock::new(|| Value::String("access".to_owne
 static RANDOM_JTI: LazyLock<Value> = LazyLock::new(|| {
     let mut b = [0u8; 16];
     let _ = aws_lc_rs::rand::fill(&mut b);
+    Value::String(format_uuid_v4(b))
+});
+
+/// 16 random bytes as a version 4 UUID string (RFC 9562 §5.4), like Python's `uuid4()`.
+pub(crate) fn format_uuid_v4(mut b: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Value::String(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    ))
-});
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
 static EMPTY_STRING: Value = Value::String(String::new());
 static FALSE: Value = Value::Bool(false);
 static EMPTY_LIST: Value = Value::Array(Vec::new());
