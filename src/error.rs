@@ -100,6 +100,11 @@ pub enum ErrorKind {
     /// An agent key could not be used, or an RFC 9421 signed request was rejected.
     #[error("signature: {0}")]
     Signature(crate::agent::SignatureError),
+    /// The shared store of a fleet-wide cache (Redis) was unavailable or too slow, and the
+    /// store's [`FailurePolicy`](crate::store::FailurePolicy) says to fail: see
+    /// [`StoreError`](crate::store::StoreError).
+    #[error("shared store: {0}")]
+    Store(crate::store::StoreError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -336,7 +341,7 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
-            ErrorKind::Timeout | ErrorKind::Transport { .. } => true,
+            ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Store(_) => true,
             ErrorKind::Status { status, .. } => is_retryable_status(*status),
             ErrorKind::Scim(e) => e.status().is_some_and(is_retryable_status),
             ErrorKind::OAuth(e) => matches!(
@@ -371,6 +376,12 @@ impl From<OAuthError> for Error {
 impl From<crate::agent::SignatureError> for Error {
     fn from(e: crate::agent::SignatureError) -> Self {
         ErrorKind::Signature(e).into()
+    }
+}
+
+impl From<crate::store::StoreError> for Error {
+    fn from(e: crate::store::StoreError) -> Self {
+        ErrorKind::Store(e).into()
     }
 }
 
@@ -412,6 +423,7 @@ impl std::error::Error for Error {
                 ErrorKind::TokenValidation(e) => Some(e),
                 ErrorKind::Policy(e) => Some(e),
                 ErrorKind::Signature(e) => Some(e),
+                ErrorKind::Store(e) => Some(e),
                 _ => None,
             },
         }

@@ -12,6 +12,7 @@
 //! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
 //! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
 //! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point (implies `async`) |
+//! | `redis` | no | [`store::RedisStore`]: the token cache and the signature replay store shared by every replica on Redis |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build.
@@ -25,6 +26,7 @@
 //! | [`provisioning`] | SCIM 2.0, pure: a service's permission schema declared in Rust, the drift plan against the server's schema, typed per-user metadata with defaults and strict types, validated PATCH bodies, SCIM errors and list pages |
 //! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
+//! | [`store`] | (feature `redis`) the token cache and the replay store shared by a fleet on Redis: one token request per fleet, tokens encrypted at rest |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler |
 //! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `PermissionChecker`, `evaluate_policy` |
@@ -78,6 +80,7 @@ pub mod oidc;
 pub mod provisioning;
 mod secret;
 pub mod service_token;
+pub mod store;
 
 pub use clock::Clock;
 pub use error::{
@@ -120,6 +123,9 @@ pub mod blocking {
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod device;
+    #[cfg(feature = "redis")]
+    #[allow(clippy::duplicate_mod)]
+    mod fleet;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
@@ -166,6 +172,15 @@ pub mod blocking {
         /// permissions) completes.
         pub(crate) fn wait<T: Clone>(waiter: crate::service_token::Waiter<T>) -> crate::Result<T> {
             waiter.wait_blocking()
+        }
+
+        /// Runs a command on the shared store's sync connections.
+        #[cfg(feature = "redis")]
+        pub(crate) fn store_query(
+            store: &crate::store::RedisStore,
+            cmd: &redis::Cmd,
+        ) -> Result<redis::Value, crate::store::StoreError> {
+            store.query_blocking(cmd)
         }
     }
 
@@ -222,6 +237,9 @@ pub mod asynch {
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod device;
+    #[cfg(feature = "redis")]
+    #[allow(clippy::duplicate_mod)]
+    mod fleet;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
@@ -276,6 +294,15 @@ pub mod asynch {
             waiter: crate::service_token::Waiter<T>,
         ) -> crate::Result<T> {
             waiter.wait().await
+        }
+
+        /// Runs a command on the shared store's async connection manager.
+        #[cfg(feature = "redis")]
+        pub(crate) async fn store_query(
+            store: &crate::store::RedisStore,
+            cmd: &redis::Cmd,
+        ) -> Result<redis::Value, crate::store::StoreError> {
+            store.query_async(cmd).await
         }
     }
 

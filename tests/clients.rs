@@ -29,6 +29,9 @@ mod op;
 mod pdp_server;
 #[path = "support/permission_server.rs"]
 mod permission_server;
+#[cfg(feature = "redis")]
+#[path = "support/redis.rs"]
+mod redis_server;
 #[path = "support/scim.rs"]
 mod scim_server;
 #[path = "support/token_server.rs"]
@@ -84,6 +87,8 @@ macro_rules! behaviours {
         mod pdp;
         mod pdp_faults;
         mod permissions;
+        #[cfg(feature = "redis")]
+        mod redis_cache;
         mod request_shapes;
         mod scim;
         mod scim_faults;
