@@ -1,6 +1,7 @@
 //! The fleet-wide single-flight protocol's pure parts: the Redis commands it sends and how it
 //! reads their answers. The clients' shared code (`fleet.rs` in each mode) sends them in
-//! order; nothing here does I/O.
+//! order; nothing here does I/O. (The replay store uses only a part of it without a client.)
+#![cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 
 use std::time::{Duration, SystemTime};
 

@@ -61,6 +61,7 @@ pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use seal::TokenEncryptionKey;
 #[doc(hidden)]
 pub use seal::fuzz_open_token;
+#[cfg(feature = "redis")]
 pub(crate) use seal::{open_token, seal_token};
 
 /// Why the shared store could not serve a request. Wrapped by
