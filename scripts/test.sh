@@ -18,6 +18,13 @@ for dir in tests/op tests/pdp; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+if ! command -v redis-server >/dev/null 2>&1; then
+  step "install Redis for the shared-store tests (Debian redis-server)"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y redis-server
+fi
 if [ -x scripts/setup-python.sh ]; then
   step "install the Python reference SDKs and interop packages (target/py-venv)"
   scripts/setup-python.sh
@@ -26,10 +33,15 @@ fi
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-combos=("" "blocking" "async" "blocking,async,axum")
+combos=("" "blocking" "async" "blocking,async,axum,redis")
 for features in "${combos[@]}"; do
   step "cargo clippy --all-targets [features: ${features:-none}]"
   cargo clippy --all-targets --no-default-features --features "$features" -- -D warnings
+done
+
+for features in "redis" "blocking,redis" "async,redis"; do
+  step "cargo check --lib (the redis feature with one client or none) [features: ${features}]"
+  cargo check --lib --no-default-features --features "$features"
 done
 
 step "cargo doc (warnings are errors)"

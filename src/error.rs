@@ -112,6 +112,11 @@ pub enum ErrorKind {
     /// see [`LoginError`](crate::login::LoginError).
     #[error("login: {0}")]
     Login(crate::login::LoginError),
+    /// The shared store of a fleet-wide cache (Redis) was unavailable or too slow, and the
+    /// store's [`FailurePolicy`](crate::store::FailurePolicy) says to fail: see
+    /// [`StoreError`](crate::store::StoreError).
+    #[error("shared store: {0}")]
+    Store(crate::store::StoreError),
     /// The provider's discovery document names another issuer than the one configured
     /// (OpenID Connect Discovery 1.0 §4.3): the metadata must not be used.
     #[error("issuer mismatch: configured {expected:?}, the provider says {actual:?}")]
@@ -348,7 +353,7 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
-            ErrorKind::Timeout | ErrorKind::Transport { .. } => true,
+            ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Store(_) => true,
             ErrorKind::Status { status, .. } => is_retryable_status(*status),
             ErrorKind::Scim(e) => e.status().is_some_and(is_retryable_status),
             ErrorKind::OAuth(e) => matches!(
@@ -395,6 +400,12 @@ impl From<crate::agent::DelegationError> for Error {
 impl From<crate::dpop::DpopError> for Error {
     fn from(e: crate::dpop::DpopError) -> Self {
         ErrorKind::Dpop(e).into()
+    }
+}
+
+impl From<crate::store::StoreError> for Error {
+    fn from(e: crate::store::StoreError) -> Self {
+        ErrorKind::Store(e).into()
     }
 }
 
@@ -445,6 +456,7 @@ impl std::error::Error for Error {
                 ErrorKind::Delegation(e) => Some(e),
                 ErrorKind::Dpop(e) => Some(e),
                 ErrorKind::Login(e) => Some(e),
+                ErrorKind::Store(e) => Some(e),
                 _ => None,
             },
         }

@@ -12,6 +12,7 @@
 //! | `async` | yes | [`asynch`] and [`IdpClient`]: the async client, over reqwest + rustls |
 //! | `blocking` | no | [`blocking`] and [`IdpClientSync`]: the blocking client, over ureq 3 + rustls |
 //! | `axum` | no | `guard`: an axum middleware that verifies the bearer token and asks a policy decision point, and `guard::login` for login-type tokens and local policies (implies `async`) |
+//! | `redis` | no | [`store::RedisStore`]: the token cache and the signature replay store shared by every replica on Redis |
 //!
 //! The features are additive: enable both and both clients work side by side, even when two
 //! different libraries in one build each enable one. With neither, the pure modules still build.
@@ -27,6 +28,7 @@
 //! | [`agent`] | agent identity, pure: Ed25519 keys, RFC 9421 request signing and verification with RFC 9530 Content-Digest, the Authora-compatible deny-first [`permission`](agent::permission) matcher, RFC 8693 delegation (`act` chains, `may_act`) |
 //! | [`login`] | login types (AuthX's `AuthManager`), pure: several named issuers with their own keys (HS256, RS256, ES256, EdDSA), lifetimes and token locations; access, refresh and fresh tokens; typed verification errors; JWKS |
 //! | [`service_token`] | the process-wide client-credentials token cache with single-flight |
+//! | [`store`] | (feature `redis`) the token cache and the replay store shared by a fleet on Redis: one token request per fleet, tokens encrypted at rest |
 //! | [`http`] | pure request/response shaping, retry policy, tracing spans, and the two transports |
 //! | `guard` | (feature `axum`) verified bearer token + policy decision before a handler; `guard::login`: a login type's token + local policy rules |
 //! | [`blocking`] / [`asynch`] | the clients, one source compiled twice: `IdpClient`, `Session`, `PdpClient`, `ScimClient`, `PermissionChecker`, `evaluate_policy` |
@@ -82,6 +84,7 @@ pub mod oidc;
 pub mod provisioning;
 mod secret;
 pub mod service_token;
+pub mod store;
 
 pub use clock::Clock;
 pub use error::{
@@ -126,6 +129,9 @@ pub mod blocking {
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod device;
+    #[cfg(feature = "redis")]
+    #[allow(clippy::duplicate_mod)]
+    mod fleet;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
@@ -174,6 +180,15 @@ pub mod blocking {
         /// permissions) completes.
         pub(crate) fn wait<T: Clone>(waiter: crate::service_token::Waiter<T>) -> crate::Result<T> {
             waiter.wait_blocking()
+        }
+
+        /// Runs a command on the shared store's sync connections.
+        #[cfg(feature = "redis")]
+        pub(crate) fn store_query(
+            store: &crate::store::RedisStore,
+            cmd: &redis::Cmd,
+        ) -> Result<redis::Value, crate::store::StoreError> {
+            store.query_blocking(cmd)
         }
     }
 
@@ -232,6 +247,9 @@ pub mod asynch {
     mod client;
     #[allow(clippy::duplicate_mod)]
     mod device;
+    #[cfg(feature = "redis")]
+    #[allow(clippy::duplicate_mod)]
+    mod fleet;
     #[allow(clippy::duplicate_mod)]
     mod oidc;
     #[allow(clippy::duplicate_mod)]
@@ -288,6 +306,15 @@ pub mod asynch {
             waiter: crate::service_token::Waiter<T>,
         ) -> crate::Result<T> {
             waiter.wait().await
+        }
+
+        /// Runs a command on the shared store's async connection manager.
+        #[cfg(feature = "redis")]
+        pub(crate) async fn store_query(
+            store: &crate::store::RedisStore,
+            cmd: &redis::Cmd,
+        ) -> Result<redis::Value, crate::store::StoreError> {
+            store.query_async(cmd).await
         }
     }
 

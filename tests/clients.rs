@@ -31,6 +31,9 @@ mod op;
 mod pdp_server;
 #[path = "support/permission_server.rs"]
 mod permission_server;
+#[cfg(feature = "redis")]
+#[path = "support/redis.rs"]
+mod redis_server;
 #[path = "support/rp_cert.rs"]
 mod rp_cert_server;
 #[path = "support/scim.rs"]
@@ -108,6 +111,8 @@ macro_rules! behaviours {
         mod pdp;
         mod pdp_faults;
         mod permissions;
+        #[cfg(feature = "redis")]
+        mod redis_cache;
         mod request_shapes;
         mod rp_cert;
         mod scim;

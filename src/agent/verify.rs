@@ -74,6 +74,18 @@ pub trait ReplayStore: Send + Sync {
         ttl: Duration,
         now: SystemTime,
     ) -> crate::Result<bool>;
+
+    /// Whether the store answers over the network (a shared store such as
+    /// [`RedisStore`](crate::store::RedisStore)): the async guard then verifies off the
+    /// runtime's worker threads. Default `false`.
+    ///
+    /// ```
+    /// use idpkit::agent::{MemoryReplayStore, ReplayStore};
+    /// assert!(!MemoryReplayStore::new(1).is_remote());
+    /// ```
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 /// The in-process [`ReplayStore`]: a map bounded to `capacity` pairs. When full it drops the
@@ -307,6 +319,12 @@ impl SignatureVerifier {
     pub fn replay_store(mut self, store: impl ReplayStore + 'static) -> Self {
         self.replay = Arc::new(store);
         self
+    }
+
+    /// Whether the replay store answers over the network ([`ReplayStore::is_remote`]).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn replay_is_remote(&self) -> bool {
+        self.replay.is_remote()
     }
 
     /// Verifies the request's signature at `now` (from the crate's [`Clock`](crate::Clock)).

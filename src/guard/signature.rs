@@ -109,7 +109,17 @@ pub async fn verify_signature(
     *copy.method_mut() = parts.method.clone();
     *copy.uri_mut() = parts.uri.clone();
     *copy.headers_mut() = parts.headers.clone();
-    match signed.verifier.verify(&copy, signed.clock.now()) {
+    let now = signed.clock.now();
+    let verified = if signed.verifier.replay_is_remote() {
+        // A shared replay store answers over the network: keep the runtime's workers free.
+        let verifier = Arc::clone(&signed.verifier);
+        tokio::task::spawn_blocking(move || verifier.verify(&copy, now))
+            .await
+            .unwrap_or_else(|_| Err(crate::agent::SignatureError::ReplayStoreUnavailable.into()))
+    } else {
+        signed.verifier.verify(&copy, now)
+    };
+    match verified {
         Ok(verified) => {
             parts.extensions.insert::<VerifiedSignature>(verified);
             next.run(Request::from_parts(parts, Body::from(bytes)))

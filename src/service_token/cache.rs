@@ -119,6 +119,8 @@ pub(super) struct Inner {
     map: RwLock<Map>,
     refresh_before: Duration,
     max_entries: usize,
+    #[cfg(feature = "redis")]
+    store: Option<crate::store::RedisStore>,
 }
 
 impl Inner {
@@ -181,6 +183,8 @@ pub struct TokenCache {
 pub struct TokenCacheBuilder {
     refresh_before: Duration,
     max_entries: usize,
+    #[cfg(feature = "redis")]
+    store: Option<crate::store::RedisStore>,
 }
 
 impl TokenCacheBuilder {
@@ -214,6 +218,26 @@ impl TokenCacheBuilder {
         self
     }
 
+    /// Shares tokens with every replica of the service through `store` (feature `redis`):
+    /// when this process has no usable token, it reads the fleet's, and only one replica of
+    /// the fleet asks the provider (see [`crate::store`]). The local copy is still used until
+    /// the refresh lead time, without asking the store.
+    ///
+    /// ```
+    /// use idpkit::service_token::TokenCache;
+    /// use idpkit::store::{RedisStore, TokenEncryptionKey};
+    /// let store = RedisStore::builder("redis://127.0.0.1:6379", "billing", TokenEncryptionKey::from_bytes(&[7; 32])?)
+    ///     .build()?;
+    /// let cache = TokenCache::builder().shared_store(store).build();
+    /// assert!(cache.shared_store().is_some());
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn shared_store(mut self, store: crate::store::RedisStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// The cache.
     ///
     /// ```
@@ -225,6 +249,8 @@ impl TokenCacheBuilder {
                 map: RwLock::new(Map::default()),
                 refresh_before: self.refresh_before,
                 max_entries: self.max_entries,
+                #[cfg(feature = "redis")]
+                store: self.store,
             }),
         }
     }
@@ -235,6 +261,8 @@ impl Default for TokenCacheBuilder {
         TokenCacheBuilder {
             refresh_before: DEFAULT_REFRESH_BEFORE,
             max_entries: DEFAULT_MAX_ENTRIES,
+            #[cfg(feature = "redis")]
+            store: None,
         }
     }
 }
@@ -267,6 +295,16 @@ impl TokenCache {
     /// ```
     pub fn refresh_before(&self) -> Duration {
         self.inner.refresh_before
+    }
+
+    /// The fleet's shared store, if any ([`TokenCacheBuilder::shared_store`]).
+    ///
+    /// ```
+    /// assert!(idpkit::service_token::TokenCache::new().shared_store().is_none());
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn shared_store(&self) -> Option<&crate::store::RedisStore> {
+        self.inner.store.as_ref()
     }
 
     /// The most keys the cache holds ([`TokenCacheBuilder::max_entries`]).

@@ -122,7 +122,7 @@ impl CachedToken {
     }
 
     /// The instant (since the epoch) from which the token is no longer handed out.
-    pub(super) fn refresh_at(&self, refresh_before: Duration) -> Duration {
+    pub(crate) fn refresh_at(&self, refresh_before: Duration) -> Duration {
         match self.0.expires_at {
             Some(at) => Duration::from_secs(at).saturating_sub(refresh_before),
             None => Duration::MAX,

@@ -145,6 +145,16 @@ impl CacheKey {
         }))
     }
 
+    /// Every part of the key, each after its length: two keys are equal exactly when these are
+    /// (the shared store names a token's entry by a digest of it).
+    #[cfg_attr(
+        not(all(feature = "redis", any(feature = "blocking", feature = "async"))),
+        allow(dead_code)
+    )]
+    pub(crate) fn canonical(&self) -> &str {
+        &self.0.text
+    }
+
     /// The hash the map files this key under: of the endpoint, client id and audience
     /// ([`key_hash`]).
     #[inline]

@@ -87,10 +87,26 @@ impl<H: HttpClient> IdpClient<H> {
             Lookup::Wait(waiter) => super::rt::wait(waiter).await,
             Lookup::Fetch(guard) => {
                 // If this future is dropped here, the guard's drop releases the waiters.
-                let result = self.client_credentials(request).await;
-                guard.complete(result.map(|principal| CachedToken::from(principal.tokens())))
+                #[cfg(feature = "redis")]
+                if let Some(store) = cache.shared_store() {
+                    let result = self
+                        .fleet_token(store, request, guard.key(), cache.refresh_before())
+                        .await;
+                    return guard.complete(result);
+                }
+                let result = self.client_credentials_token(request).await;
+                guard.complete(result)
             }
         }
+    }
+
+    /// A client-credentials token for `request` from the token endpoint, as the cache keeps it.
+    pub(super) async fn client_credentials_token(
+        &self,
+        request: &ClientCredentialsRequest,
+    ) -> Result<CachedToken> {
+        let principal = self.client_credentials(request).await?;
+        Ok(CachedToken::from(principal.tokens()))
     }
 }
 

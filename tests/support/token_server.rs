@@ -24,6 +24,7 @@ struct State {
     status: AtomicU16,
     expires_in: AtomicU64,
     delay_ms: AtomicU64,
+    first_delay_ms: AtomicU64,
     stop: AtomicBool,
 }
 
@@ -37,6 +38,7 @@ impl TokenServer {
             status: AtomicU16::new(200),
             expires_in: AtomicU64::new(3600),
             delay_ms: AtomicU64::new(50),
+            first_delay_ms: AtomicU64::new(u64::MAX),
             stop: AtomicBool::new(false),
         });
         let accept = {
@@ -85,6 +87,14 @@ impl TokenServer {
     pub fn set_delay(&self, delay: Duration) {
         self.state
             .delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Delay the first token request by `delay` instead (a fetch that is still running when
+    /// the test kills its caller).
+    pub fn set_first_delay(&self, delay: Duration) {
+        self.state
+            .first_delay_ms
             .store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
@@ -157,7 +167,11 @@ fn serve(conn: TcpStream, state: &State) {
     }
     let (status, content_type, body) = if request_line.starts_with("POST /token ") {
         let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
-        std::thread::sleep(Duration::from_millis(state.delay_ms.load(Ordering::SeqCst)));
+        let delay = match state.first_delay_ms.load(Ordering::SeqCst) {
+            first if n == 1 && first != u64::MAX => first,
+            _ => state.delay_ms.load(Ordering::SeqCst),
+        };
+        std::thread::sleep(Duration::from_millis(delay));
         match state.status.load(Ordering::SeqCst) {
             200 => (
                 200,
