@@ -79,6 +79,7 @@ mod error;
 #[cfg(feature = "axum")]
 pub mod guard;
 pub mod http;
+mod key_format;
 pub mod login;
 pub mod oidc;
 pub mod provisioning;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, ParsedPublicKey};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
 use super::SignatureError;
@@ -260,7 +260,10 @@ impl AgentKey {
     /// # Ok::<(), idpkit::Error>(())
     /// ```
     pub fn export_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(pem_encode("PRIVATE KEY", &self.export_pkcs8_der()))
+        Zeroizing::new(crate::key_format::pem_encode(
+            "PRIVATE KEY",
+            &self.export_pkcs8_der(),
+        ))
     }
 
     /// Exports the private JWK (`kty`, `crv`, `x`, `d`, and `kid` = the thumbprint).
@@ -440,7 +443,7 @@ impl AgentPublicKey {
     pub fn to_spki_pem(&self) -> String {
         let mut der = SPKI_PREFIX.to_vec();
         der.extend_from_slice(&self.bytes);
-        pem_encode("PUBLIC KEY", &der)
+        crate::key_format::pem_encode("PUBLIC KEY", &der)
     }
 
     /// The public JWK, with `kid` = the thumbprint.
@@ -523,30 +526,8 @@ pub(crate) fn b64url(value: &str) -> Option<Vec<u8>> {
 }
 
 /// The DER inside the first PEM block labelled `label`.
-pub(crate) fn pem_block(pem: &str, label: &str) -> crate::Result<Vec<u8>> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let body = pem
-        .split_once(&begin)
-        .and_then(|(_, rest)| rest.split_once(&end))
-        .map(|(body, _)| body)
-        .ok_or(SignatureError::InvalidKey(
-            "no PEM block with the expected label",
-        ))?;
-    let b64: Zeroizing<String> =
-        Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-    STANDARD
-        .decode(b64.as_bytes())
-        .map_err(|_| SignatureError::InvalidKey("the PEM block is not base64").into())
-}
-
-fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = Zeroizing::new(STANDARD.encode(der));
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+pub(crate) fn pem_block(pem: &str, label: &str) -> crate::Result<Zeroizing<Vec<u8>>> {
+    crate::key_format::pem_decode(pem, |l| l == label).ok_or_else(|| {
+        SignatureError::InvalidKey("no base64 PEM block with the expected label").into()
+    })
 }

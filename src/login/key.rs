@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{
     RsaPublicKeyComponents,
 };
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde_json::{Map, Value, json};
 
@@ -149,7 +149,8 @@ impl LoginKey {
                     return Err(bad_key("an RSA key needs at least 2048 bits"));
                 }
                 let public = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
-                let pkcs1 = pkcs8_private_key(der).ok_or_else(|| bad_key("malformed PKCS#8"))?;
+                let pkcs1 = crate::key_format::pkcs8_rsa_key(der)
+                    .ok_or_else(|| bad_key("malformed PKCS#8"))?;
                 let mut jwk = Map::new();
                 jwk.insert("kty".into(), "RSA".into());
                 jwk.insert("n".into(), b64(&public.n).into());
@@ -216,19 +217,8 @@ impl LoginKey {
     /// assert!(idpkit::login::LoginKey::from_pkcs8_pem(jsonwebtoken::Algorithm::ES256, pem).is_err());
     /// ```
     pub fn from_pkcs8_pem(alg: Algorithm, pem: &str) -> Result<Self, LoginError> {
-        const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
-        const END: &str = "-----END PRIVATE KEY-----";
-        let body = pem
-            .trim()
-            .strip_prefix(BEGIN)
-            .and_then(|rest| rest.strip_suffix(END))
-            .ok_or_else(|| bad_key("expected one PKCS#8 PEM block (BEGIN PRIVATE KEY)"))?;
-        let text: String = body.split_ascii_whitespace().collect();
-        let der = zeroize::Zeroizing::new(
-            STANDARD
-                .decode(text)
-                .map_err(|_| bad_key("the PEM body is not base64"))?,
-        );
+        let der = crate::key_format::pem_decode(pem, |label| label == "PRIVATE KEY")
+            .ok_or_else(|| bad_key("expected a base64 PKCS#8 PEM block (BEGIN PRIVATE KEY)"))?;
         LoginKey::from_pkcs8_der(alg, &der)
     }
 
@@ -276,40 +266,4 @@ fn unsupported(alg: Algorithm) -> LoginError {
     LoginError::Config(format!(
         "algorithm {alg:?} is not supported for login types (HS256, RS256, ES256, EdDSA)"
     ))
-}
-
-/// The `privateKey` OCTET STRING of a PKCS#8 `PrivateKeyInfo` (RFC 5208 §5): for RSA, the
-/// PKCS#1 `RSAPrivateKey` jsonwebtoken signs with.
-fn pkcs8_private_key(der: &[u8]) -> Option<&[u8]> {
-    /// One DER element: (tag, contents, rest).
-    fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-        let (&tag, rest) = input.split_first()?;
-        let (&first, rest) = rest.split_first()?;
-        let (len, rest) = if first < 0x80 {
-            (usize::from(first), rest)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 4 || rest.len() < n {
-                return None;
-            }
-            let len = rest[..n]
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            (len, &rest[n..])
-        };
-        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-    }
-    let (0x30, info, _) = element(der)? else {
-        return None;
-    };
-    let (0x02, _version, rest) = element(info)? else {
-        return None;
-    };
-    let (0x30, _algorithm, rest) = element(rest)? else {
-        return None;
-    };
-    let (0x04, key, _) = element(rest)? else {
-        return None;
-    };
-    Some(key)
 }

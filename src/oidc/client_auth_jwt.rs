@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use crate::clock::{Clock, since_epoch};
 use crate::error::{Error, Result};
+use crate::key_format::{pem_decode, pkcs8_rsa_key};
 use crate::oidc::pkce::random_urlsafe;
 use crate::secret::ClientSecret;
 
@@ -64,7 +64,10 @@ impl ClientAssertionKey {
     /// ```
     pub fn from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<Self> {
         family(algorithm)?;
-        let der = Zeroizing::new(pem_body(pem).ok_or_else(|| unusable(algorithm))?);
+        let der = std::str::from_utf8(pem)
+            .ok()
+            .and_then(|pem| pem_decode(pem, |label| label.ends_with("PRIVATE KEY")))
+            .ok_or_else(|| unusable(algorithm))?;
         Self::from_der(algorithm, &der)
     }
 
@@ -159,69 +162,6 @@ fn family(algorithm: Algorithm) -> Result<Family> {
             "{other:?} is not an asymmetric signing algorithm for private_key_jwt"
         ))),
     }
-}
-
-/// The DER inside a PEM block whose label ends in `PRIVATE KEY`.
-fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    let text = std::str::from_utf8(pem).ok()?;
-    let start = text.find("-----BEGIN ")?;
-    let rest = &text[start..];
-    let header_end = rest.find('\n')?;
-    if !rest[..header_end].trim_end().ends_with("PRIVATE KEY-----") {
-        return None;
-    }
-    let body = &rest[header_end + 1..];
-    let body = &body[..body.find("-----END ")?];
-    let b64: Zeroizing<String> =
-        Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-    base64::engine::general_purpose::STANDARD
-        .decode(b64.as_bytes())
-        .ok()
-}
-
-/// A DER element at the start of `input`: its tag, its content and what follows it.
-fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-/// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo` for `rsaEncryption` (RFC 5208
-/// §5); `None` when `der` is not one.
-fn pkcs8_rsa_key(der: &[u8]) -> Option<&[u8]> {
-    const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-    let (0x30, info, _) = der_element(der)? else {
-        return None;
-    };
-    let (0x02, _version, rest) = der_element(info)? else {
-        return None;
-    };
-    let (0x30, algorithm, rest) = der_element(rest)? else {
-        return None;
-    };
-    let (0x06, oid, _) = der_element(algorithm)? else {
-        return None;
-    };
-    if oid != RSA_ENCRYPTION {
-        return None;
-    }
-    let (0x04, key, _) = der_element(rest)? else {
-        return None;
-    };
-    Some(key)
 }
 
 fn unusable(algorithm: Algorithm) -> Error {
