@@ -126,6 +126,7 @@ pub struct TokenExchangeRequest {
     audiences: Vec<String>,
     resources: Vec<String>,
     scopes: Vec<String>,
+    max_lifetime: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for TokenExchangeRequest {
@@ -141,6 +142,7 @@ impl fmt::Debug for TokenExchangeRequest {
             .field("audiences", &self.audiences)
             .field("resources", &self.resources)
             .field("scopes", &self.scopes)
+            .field("max_lifetime", &self.max_lifetime)
             .finish()
     }
 }
@@ -162,6 +164,7 @@ impl TokenExchangeRequest {
             audiences: Vec::new(),
             resources: Vec::new(),
             scopes: Vec::new(),
+            max_lifetime: None,
         }
     }
 
@@ -234,6 +237,33 @@ impl TokenExchangeRequest {
     pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes.extend(scopes.into_iter().map(Into::into));
         self
+    }
+
+    /// A client-side cap on how long the issued token is treated as valid (RFC 8693 has no
+    /// lifetime parameter, so a delegator cannot ask the server for a shorter one): the
+    /// response's `expires_at` becomes the earlier of the server's and now + `cap`. The client
+    /// only stops using the token then; the token itself lives as long as the server made it,
+    /// so revoke it (RFC 7009) to end it for everyone.
+    ///
+    /// ```
+    /// # use idpkit::oidc::{TokenExchangeRequest, TokenType};
+    /// let request = TokenExchangeRequest::new("s", TokenType::AccessToken)
+    ///     .max_lifetime(std::time::Duration::from_secs(300));
+    /// assert_eq!(request.lifetime_cap(), Some(std::time::Duration::from_secs(300)));
+    /// ```
+    pub fn max_lifetime(mut self, cap: std::time::Duration) -> Self {
+        self.max_lifetime = Some(cap);
+        self
+    }
+
+    /// The client-side lifetime cap, if any (see [`max_lifetime`](Self::max_lifetime)).
+    ///
+    /// ```
+    /// # use idpkit::oidc::{TokenExchangeRequest, TokenType};
+    /// assert_eq!(TokenExchangeRequest::new("s", TokenType::AccessToken).lifetime_cap(), None);
+    /// ```
+    pub fn lifetime_cap(&self) -> Option<std::time::Duration> {
+        self.max_lifetime
     }
 
     /// The subject token's type.
@@ -382,6 +412,28 @@ pub struct TokenExchangeResponse {
     pub scope: Option<String>,
     /// A refresh token, if one was issued.
     pub refresh_token: Option<RefreshToken>,
+}
+
+impl TokenExchangeResponse {
+    /// This response with `expires_at` no later than `now + cap` (a client-side cap, see
+    /// [`TokenExchangeRequest::max_lifetime`]); an absent expiry becomes that limit.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use idpkit::oidc::parse_token_exchange_response;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_000);
+    /// let answer = http::Response::builder().status(200).header("content-type", "application/json")
+    ///     .body(br#"{"access_token":"t","issued_token_type":"urn:ietf:params:oauth:token-type:access_token",
+    ///               "token_type":"Bearer","expires_in":3600}"#.to_vec()).unwrap();
+    /// let issued = parse_token_exchange_response(answer, now)?.capped(Duration::from_secs(60), now);
+    /// assert_eq!(issued.expires_at, Some(1_060));
+    /// # Ok::<(), idpkit::Error>(())
+    /// ```
+    pub fn capped(mut self, cap: std::time::Duration, now: SystemTime) -> Self {
+        let limit = crate::clock::since_epoch(now).saturating_add(cap).as_secs();
+        self.expires_at = Some(self.expires_at.map_or(limit, |exp| exp.min(limit)));
+        self
+    }
 }
 
 const EXCHANGE_RESPONSE: &str = "a token exchange response (RFC 8693 §2.2.1)";

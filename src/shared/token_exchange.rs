@@ -51,13 +51,18 @@ impl<H: HttpClient> IdpClient<H> {
             self.endpoint("token_endpoint", self.metadata().token_endpoint.as_deref())?;
         let http_request =
             build_token_exchange_request(endpoint, request, self.client_auth(), self.limits())?;
-        self.transport()
+        let issued = self
+            .transport()
             .execute(
                 "token_exchange",
                 http_request,
                 parse_token_exchange_response,
             )
-            .await
+            .await?;
+        Ok(match request.lifetime_cap() {
+            Some(cap) => issued.capped(cap, self.now()),
+            None => issued,
+        })
     }
 
     /// Verifies a delegated JWT access token locally (RFC 9068 checks against the provider's

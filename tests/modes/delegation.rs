@@ -121,6 +121,19 @@ fn a_second_exchange_nests_the_actors() {
     assert_eq!(delegation.current_actor().sub, "agent-c");
     assert_eq!(nested.scope.as_deref(), Some("projects:read"));
 
+    // A client-side cap (RFC 8693 has no lifetime parameter): the same exchange, treated as
+    // valid for 5 s at most, well under what the provider granted.
+    let capped = TokenExchangeRequest::access_token(&issued.access_token)
+        .max_lifetime(std::time::Duration::from_secs(5));
+    let short = run!(exchange(&c, &capped)).expect("re-delegated, capped");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let short_exp = short.expires_at.expect("capped");
+    assert!(short_exp <= now + 5, "capped at 5 s: {short_exp} vs {now}");
+    assert!(short_exp < nested.expires_at.expect("expires_in"), "under the server's lifetime");
+
     // No widening on the way: agent-b's token carries projects:read only.
     let wider = TokenExchangeRequest::access_token(&issued.access_token).scopes(["users:read"]);
     assert_eq!(
