@@ -82,6 +82,13 @@ impl WebFingerQuery {
                 if user.is_empty() || host.is_empty() {
                     return Err(bad("an acct: URI needs user@host"));
                 }
+                // The host names where the query goes: nothing in it may add a path, a query,
+                // a fragment or credentials to that URL (found by the rp_cert_inputs fuzzer).
+                if host.chars().any(|c| {
+                    matches!(c, '/' | '\\' | '?' | '#' | '@') || c.is_whitespace() || c.is_control()
+                }) {
+                    return Err(bad("the host of an acct: URI is not a host"));
+                }
                 let host = host.to_owned();
                 (resource, host)
             }
@@ -104,6 +111,12 @@ impl WebFingerQuery {
         };
         let mut url = url::Url::parse(&format!("https://{host}/.well-known/webfinger"))
             .map_err(|e| bad(&format!("the host is not valid ({e})")))?;
+        if url.path() != "/.well-known/webfinger"
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(bad("the host is not valid"));
+        }
         if url.host().as_ref().is_some_and(h::is_loopback_host) {
             // Cannot fail: https to http keeps a special scheme.
             let _ = url.set_scheme("http");
@@ -231,6 +244,24 @@ mod tests {
             .header("content-type", "application/jrd+json")
             .body(body.as_bytes().to_vec())
             .unwrap()
+    }
+
+    #[test]
+    fn an_acct_host_cannot_change_where_the_query_goes() {
+        // The fuzzer's input, and its cousins: a fragment, a path, a query, credentials.
+        for identifier in [
+            "acct:joe@e#\u{1}x",
+            "acct:joe@evil.example/steal",
+            "acct:joe@evil.example?x=1",
+            "acct:joe@e x",
+        ] {
+            assert!(
+                WebFingerQuery::from_identifier(identifier).is_err(),
+                "{identifier:?}"
+            );
+        }
+        let ok = WebFingerQuery::from_identifier("acct:joe@example.com:8443").unwrap();
+        assert_eq!(ok.url().path(), "/.well-known/webfinger");
     }
 
     #[test]
